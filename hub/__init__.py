@@ -1,0 +1,62 @@
+"""Billing Hub: the Flask application (:func:`create_app`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from hub import config as hub_config
+from hub.extensions import csrf, db, login_manager, migrate
+
+#: the repository-level templates/ folder (fixed layout), shared by hub pages and admin overrides
+TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates"
+MIGRATIONS_FOLDER = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build a hub application; ``config`` overrides everything else (tests)."""
+    app = Flask(__name__, template_folder=str(TEMPLATE_FOLDER), instance_relative_config=True)
+    hub_config.load(app, config)
+    configure_extensions(app)
+    configure_models()
+    configure_blueprints(app)
+    configure_cli(app)
+    return app
+
+
+def configure_extensions(app: Flask) -> None:
+    """Bind the extension singletons to ``app``."""
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+
+def configure_models() -> None:
+    """Import every model module so the metadata is complete (Alembic, create_all)."""
+    from hub.accounts import models as _accounts  # noqa: F401
+    from hub.audit import models as _audit  # noqa: F401
+    from hub.tenants import models as _tenants  # noqa: F401
+
+
+def configure_blueprints(app: Flask) -> None:
+    """Register the hub's pages, security hooks and admin screens."""
+    from admin_views import init_admin
+    from hub.auth import init_auth
+    from hub.security import init_security
+    from hub.web import init_web
+
+    init_security(app)
+    init_auth(app)
+    init_web(app)
+    init_admin(app)
+
+
+def configure_cli(app: Flask) -> None:
+    """Attach the ``flask hub ...`` command group."""
+    from hub.cli import hub_group
+
+    app.cli.add_command(hub_group)

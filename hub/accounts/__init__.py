@@ -1,0 +1,1 @@
+"""Hubs (one per billing company), their users and roles."""

@@ -1,0 +1,1 @@
+"""The hub's own tamper-evident audit log: ``record`` from services, ``verify`` from the CLI."""

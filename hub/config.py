@@ -1,0 +1,101 @@
+"""Configuration: safe demo defaults, then the instance folder, then ``HUB_*`` environment variables.
+
+In production (``HUB_ENV=production``) the app refuses to start with a missing or demo secret key,
+a missing or demo vault key ring, or insecure cookie settings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+#: demo-only values; refused in production
+DEMO_SECRET_KEY = "demo-secret-key-not-for-production"  # noqa: S105
+DEMO_VAULT_KEYS = "demo:ZGVtby12YXVsdC1rZXktbm90LWZvci1wcm9kdWN0aW8="  # 32 bytes, base64
+
+
+class InsecureConfiguration(RuntimeError):
+    """Raised at start-up when production mode meets an insecure setting."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",
+    "SECRET_KEY": DEMO_SECRET_KEY,
+    "VAULT_KEYS": DEMO_VAULT_KEYS,
+    "SQLALCHEMY_DATABASE_URI": None,  # filled with a SQLite file in the instance folder
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # sessions (seconds)
+    "SESSION_IDLE_TIMEOUT": 15 * 60,
+    "SESSION_ABSOLUTE_TIMEOUT": 12 * 60 * 60,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_NAME": "hub_session",
+    "REMEMBER_COOKIE_DURATION": 0,
+    # login policy (the vendor's: 9 failures lock)
+    "LOCKOUT_THRESHOLD": 9,
+    "LOCKOUT_BASE_SECONDS": 60,
+    "LOCKOUT_MAX_SECONDS": 24 * 60 * 60,
+    "THROTTLE_PER_ADDRESS": 30,  # failed logins per address per window
+    "THROTTLE_WINDOW_SECONDS": 15 * 60,
+    "REQUIRE_ADMIN_TOTP": False,
+    "PASSWORD_MIN_LENGTH": 8,
+    "PASSWORD_MAX_LENGTH": 128,
+    # tenant calls (seconds)
+    "TENANT_CONNECT_TIMEOUT": 3.0,
+    "TENANT_READ_TIMEOUT": 10.0,
+    "TENANT_TOTAL_TIMEOUT": 20.0,
+    "WTF_CSRF_ENABLED": True,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the (bounded) session
+    "PREFERRED_URL_SCHEME": "http",
+    "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+}
+
+PRODUCTION_OVERRIDES: dict[str, Any] = {
+    "SESSION_COOKIE_SECURE": True,
+    "REQUIRE_ADMIN_TOTP": True,
+    "PREFERRED_URL_SCHEME": "https",
+}
+
+
+def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    """Fill ``app.config`` in order: defaults, instance ``hub.cfg``, environment, overrides."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("hub.cfg", silent=True)
+    app.config.from_prefixed_env("HUB")
+    # the deployment's conventional name wins over the prefixed one
+    database_url = os.environ.get("DATABASE_URL") or app.config.get("DATABASE_URL")
+    if database_url:
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    if overrides:
+        app.config.from_mapping(overrides)
+    if app.config["ENV"] == "production":
+        # not negotiable in production, whatever the environment says
+        app.config.update(PRODUCTION_OVERRIDES)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'hub.sqlite3'}"
+    check_production(app.config)
+
+
+def check_production(config: Mapping[str, Any]) -> None:
+    """Refuse to run production with demo or missing secrets."""
+    if config.get("ENV") != "production":
+        return
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if secret == DEMO_SECRET_KEY or len(secret) < 32:
+        problems.append("HUB_SECRET_KEY must be set to a random value of at least 32 characters")
+    vault = config.get("VAULT_KEYS") or ""
+    if not vault or DEMO_VAULT_KEYS.split(":", 1)[1] in vault:
+        problems.append("HUB_VAULT_KEYS must be set to the deployment's own key ring")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("session cookies must be Secure in production")
+    if config.get("WTF_CSRF_ENABLED") is False:
+        problems.append("CSRF protection cannot be disabled in production")
+    if problems:
+        raise InsecureConfiguration("refusing to start in production: " + "; ".join(problems))

@@ -1,0 +1,1 @@
+"""The tenant registry, Billing credentials and the access levels that decide who uses which."""

@@ -1,0 +1,1 @@
+"""The port to tenant systems (:mod:`tenant_connectors.base`) and its adapters."""

@@ -29,6 +29,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def configure_extensions(app: Flask) -> None:
     """Bind the extension singletons to ``app``."""
+    from hub.vault import init_vault
+
+    init_vault(app)  # a malformed VAULT_KEYS stops start-up here, not at the first secret
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
     csrf.init_app(app)
@@ -39,7 +42,10 @@ def configure_models() -> None:
     """Import every model module so the metadata is complete (Alembic, create_all)."""
     from hub.accounts import models as _accounts  # noqa: F401
     from hub.audit import models as _audit  # noqa: F401
+    from hub.auth import models as _auth  # noqa: F401
+    from hub.sync import models as _sync  # noqa: F401
     from hub.tenants import models as _tenants  # noqa: F401
+    from hub.workspace import models as _workspace  # noqa: F401
 
 
 def configure_blueprints(app: Flask) -> None:
@@ -47,12 +53,16 @@ def configure_blueprints(app: Flask) -> None:
     from admin_views import init_admin
     from hub.auth import init_auth
     from hub.security import init_security
+    from hub.split import init_split
     from hub.web import init_web
+    from hub.workspace import init_workspace
 
     init_security(app)
     init_auth(app)
     init_web(app)
     init_admin(app)
+    init_workspace(app)
+    init_split(app)
 
 
 def configure_cli(app: Flask) -> None:

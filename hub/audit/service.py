@@ -139,12 +139,16 @@ class BrokenLink:
 
 def _walk(chain_key: str) -> Iterator[AuditEvent]:
     stmt = select(AuditEvent).where(AuditEvent.chain_key == chain_key).order_by(AuditEvent.seq)
-    yield from db.session.scalars(stmt.execution_options(yield_per=1000))
+    # closed even when the caller stops early (a broken link): PostgreSQL runs this on a server-side cursor
+    with db.session.scalars(stmt.execution_options(yield_per=1000)) as events:
+        yield from events
 
 
 def verify_chain(chain_key: str) -> BrokenLink | None:
     """Walk one chain from its start; None when every link and the head agree."""
+    head = db.session.get(AuditChain, chain_key)
     expected_prev, expected_seq = GENESIS_HASH, 1
+    beyond_head: int | None = None  # id of the first event the head does not cover
     for event in _walk(chain_key):
         if event.seq != expected_seq:
             reason = "missing event(s) before this one" if event.seq > expected_seq else "duplicate sequence"
@@ -153,12 +157,16 @@ def verify_chain(chain_key: str) -> BrokenLink | None:
             return BrokenLink(chain_key, event.seq, event.id, "previous-hash link does not match")
         if compute_hash(event) != event.hash:
             return BrokenLink(chain_key, event.seq, event.id, "event content was altered")
+        if head is not None and event.seq == head.last_seq + 1:
+            beyond_head = event.id
         expected_prev, expected_seq = event.hash, expected_seq + 1
-    head = db.session.get(AuditChain, chain_key)
     last_seq = expected_seq - 1
-    if head is not None and (head.last_seq != last_seq or head.last_hash != expected_prev):
-        return BrokenLink(chain_key, last_seq + 1, None, "newest event(s) missing or chain head altered")
-    return None
+    if head is None or (head.last_seq == last_seq and head.last_hash == expected_prev):
+        return None
+    if head.last_seq < last_seq:
+        # a well-linked row appended without advancing the head: written outside record()
+        return BrokenLink(chain_key, head.last_seq + 1, beyond_head, "event(s) beyond the chain head")
+    return BrokenLink(chain_key, last_seq + 1, None, "newest event(s) missing or chain head altered")
 
 
 def verify_all() -> list[BrokenLink]:

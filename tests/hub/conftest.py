@@ -26,7 +26,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 #: a key ring used only by tests (two keys so rotation has somewhere to go)
 TEST_VAULT_KEYS = (
     "k2:dGVzdC12YXVsdC1rZXktdHdvLTMyLWJ5dGVzLWxvbmc=,"
-    "k1:dGVzdC12YXVsdC1rZXktb25lLTMyLWJ5dGVzLWxvbmch"
+    "k1:dGVzdC12YXVsdC1rZXktb25lLTMyLWJ5dGVzLWxvbmc="
 )
 
 TEST_CONFIG = {

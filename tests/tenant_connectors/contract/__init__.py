@@ -1,0 +1,1 @@
+"""Contract suite: every tenant connector against the sandbox tenant over loopback HTTP."""

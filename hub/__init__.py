@@ -43,6 +43,7 @@ def configure_models() -> None:
     from hub.accounts import models as _accounts  # noqa: F401
     from hub.audit import models as _audit  # noqa: F401
     from hub.auth import models as _auth  # noqa: F401
+    from hub.review import models as _review  # noqa: F401
     from hub.sync import models as _sync  # noqa: F401
     from hub.tenants import models as _tenants  # noqa: F401
     from hub.workspace import models as _workspace  # noqa: F401
@@ -51,6 +52,7 @@ def configure_models() -> None:
 def configure_blueprints(app: Flask) -> None:
     """Register the hub's pages, security hooks and admin screens."""
     from admin_views import init_admin
+    from hub.activity import init_activity
     from hub.auth import init_auth
     from hub.security import init_security
     from hub.split import init_split
@@ -63,6 +65,7 @@ def configure_blueprints(app: Flask) -> None:
     init_admin(app)
     init_workspace(app)
     init_split(app)
+    init_activity(app)
 
 
 def configure_cli(app: Flask) -> None:

@@ -89,8 +89,11 @@ def test_secrets_never_in_responses_or_logs(client, hubworld, agent, caplog):
     for url in ("/tenants", f"/tenants/{hubworld.gt.id}/clients", f"/tenants/{hubworld.gt.id}/clients/{rivera}",
                 f"/tenants/{hubworld.gt.id}/clients/{rivera}/payers/{hubworld.w.rivera_blue_shield_cp}"):
         bodies.append(page_text(client.get(url)))
-    bodies.append(page_text(submit(client, f"/tenants/{hubworld.gt.id}/clients/{rivera}/payers/new",
-                                   {"payer": "nope", "rank": "9", "amount": "x"})))
+    junk = submit(client, f"/tenants/{hubworld.gt.id}/clients/{rivera}/payers/new",
+                  {"payer": "nope", "rank": "9", "amount": "x"})
+    assert junk.status_code == 200 and "Not a valid choice" in page_text(junk)  # errors at the fields, no 500
+    bodies.append(page_text(junk))
+    assert client.get(f"/tenants/{hubworld.gt.id}/clients/..%2F..").status_code == 404
     token = contract_session(_rows(agent.id)[0]).token
     events = [str(e.detail) for e in db.session.scalars(select(AuditEvent))]
     for secret in (FULL_SECRET, READONLY_SECRET, CW_SECRET, ALICE[1], token):

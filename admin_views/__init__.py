@@ -49,6 +49,9 @@ class HubAdminIndex(AdminIndexView):
 
 def init_admin(app: Flask) -> Admin:
     """Build the Flask-Admin instance for ``app`` and add every view."""
+    from admin_views import notices
+
+    app.jinja_env.globals["one_time_notice"] = notices.pop
     admin = Admin(
         app,
         name="Billing Hub admin",

@@ -1,8 +1,9 @@
 """Staff screen for hub admins: the agents, hub admins and tenant admins of their own hub.
 
 Accounts are created through :func:`hub.accounts.service.create_user` with a generated initial
-password that must be changed at first login; it is shown once, in a flash message, and nowhere
-else. Password hashes and TOTP secrets are in no column, form or export of this screen.
+password that must be changed at first login; it is shown once, through a sealed one-time notice
+(admin_views.notices), and nowhere else.
+Password hashes and TOTP secrets are in no column, form or export of this screen.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Any
 
 from flask import flash
 from flask_admin.actions import action
-from markupsafe import Markup, escape
 from sqlalchemy.sql.elements import ColumnElement
 from wtforms import Form, SelectChoice, SelectField, ValidationError, validators
 
+from admin_views import notices
 from admin_views.base import SecureModelView, changed_attributes, signed_in_user, the_current_hub
 from admin_views.forms import ForeignKeySelectField, normalise_email, strip_text
 from hub.accounts import service as accounts
@@ -152,8 +153,8 @@ class StaffView(SecureModelView):
         initial = getattr(model, "_initial_password", None)
         if is_created and initial:
             del model._initial_password  # type: ignore[attr-defined]
-            flash(Markup("Initial password for {}: <code>{}</code> — shown only now; it must be changed "
-                         "at first login.").format(escape(model.email), initial), "success")
+            notices.keep(notices.Notice(f"Initial password for {model.email}:", initial,
+                                        "— shown only now; it must be changed at first login."))
 
     @action("unlock", "Unlock", "End the lockout of the selected accounts?")
     def action_unlock(self, ids: list[str]) -> None:

@@ -168,4 +168,7 @@ def verify_audit_command() -> None:
     click.echo(f"OK: {len(chains)} chains, {events} events")
 
 
-__import__("hub.sync.cli").sync.cli.register_commands(hub_group)  # the sync engine's commands (hub/sync/cli.py)
+# the sync engine's commands live with the engine (hub/sync/cli.py); imported last, as it imports hub_group's module
+from hub.sync.cli import register_commands as _register_sync_commands  # noqa: E402
+
+_register_sync_commands(hub_group)

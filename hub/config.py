@@ -49,6 +49,10 @@ DEFAULTS: dict[str, Any] = {
     "TENANT_CONNECT_TIMEOUT": 3.0,
     "TENANT_READ_TIMEOUT": 10.0,
     "TENANT_TOTAL_TIMEOUT": 20.0,
+    # audit sync (seconds); the lease defaults to max(300, 4 x TENANT_TOTAL_TIMEOUT)
+    "SYNC_MIN_INTERVAL_SECONDS": 15,
+    "SYNC_BACKOFF_BASE_SECONDS": 15,
+    "SYNC_BACKOFF_CAP_SECONDS": 30 * 60,
     "WTF_CSRF_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the (bounded) session
     "PREFERRED_URL_SCHEME": "http",

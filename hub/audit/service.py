@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub.audit.models import AuditChain, AuditEvent
 from hub.dbtypes import utcnow
@@ -59,7 +59,13 @@ def compute_hash(event: AuditEvent) -> str:
 
 
 def _lock_chain(chain_key: str) -> AuditChain:
-    stmt = select(AuditChain).where(AuditChain.chain_key == chain_key).with_for_update()
+    if db.session.get_bind().dialect.name == "sqlite":
+        # FOR UPDATE locks nothing on SQLite: a no-op write takes the database write lock first, so
+        # the head read below cannot go stale before this transaction commits
+        db.session.execute(update(AuditChain).where(AuditChain.chain_key == chain_key)
+                           .values(last_seq=AuditChain.last_seq).execution_options(synchronize_session=False))
+    stmt = (select(AuditChain).where(AuditChain.chain_key == chain_key).with_for_update()
+            .execution_options(populate_existing=True))
     head = db.session.scalars(stmt).first()
     if head is not None:
         return head

@@ -23,7 +23,7 @@ from hub.extensions import db, login_manager
 from hub.tenants import health
 from hub.tenants.connectors import connector_for
 from hub.tenants.models import HealthStatus, Tenant
-from hub.workspace import records, sessions
+from hub.workspace import hooks, records, sessions
 from hub.workspace.errors import describe, record_health
 from hub.workspace.models import TenantSessionRecord
 from tenant_connectors.base import TenantConnector, TenantError, TenantSession
@@ -67,6 +67,10 @@ def tenant_required(view: F) -> F:
         if current_user.role != Role.AGENT:
             abort(403)
         user = current_user._get_current_object()
+        # access is re-judged on every request: a grant revoked, a group membership removed or a
+        # level changed since the session opened ends that session here, before any tenant call
+        if hooks.end_unentitled_sessions(user.id, kwargs["tenant_id"], "access_changed"):
+            db.session.commit()
         tenant = sessions.tenant_for_agent(user, kwargs["tenant_id"])
         if tenant is None:
             abort(404)

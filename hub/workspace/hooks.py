@@ -57,14 +57,27 @@ def end_records(rows: Iterable[TenantSessionRecord], reason: str) -> int:
     return count
 
 
+def end_unentitled_sessions(user_id: int, tenant_id: int, reason: str = "access_revoked") -> int:
+    """End the agent's open sessions in ``tenant_id`` that their current grants no longer cover.
+
+    A session is covered only while the agent still holds exactly the permission level whose
+    Billing credential opened it: losing the tenant (a grant revoked, removal from a group) or
+    moving to another level both end it, so nobody keeps working with a key they no longer hold.
+    """
+    rows = records.live_records([user_id], tenant_id)
+    if not rows:
+        return 0
+    user = db.session.get(User, user_id)
+    level = agent_levels(user).get(tenant_id) if user is not None else None
+    stale = [row for row in rows
+             if level is None or row.credential_id is None or _credential_level(row) != level.id]
+    return end_records(stale, reason)
+
+
 def on_revoked(revoked: RevokedAccess) -> None:
     """Subscriber of ``on_access_revoked``: end sessions the agents' remaining grants do not cover."""
     for user_id in revoked.user_ids:
-        user = db.session.get(User, user_id)
-        level = agent_levels(user).get(revoked.tenant_id) if user is not None else None
-        rows = [row for row in records.live_records([user_id], revoked.tenant_id)
-                if level is None or row.credential_id is None or _credential_level(row) != level.id]
-        end_records(rows, "access_revoked")
+        end_unentitled_sessions(user_id, revoked.tenant_id)
 
 
 def _credential_level(row: TenantSessionRecord) -> int | None:

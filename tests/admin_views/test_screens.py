@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from sqlalchemy import select
@@ -178,8 +179,12 @@ def test_new_staff_gets_a_one_time_password_and_cannot_be_support(client_for, tw
     user = db.session.scalars(select(User).where(User.email == "new.agent@example.test")).one()
     assert user.hub_id == ours.hub.id and user.must_change_password and not user.totp_enabled
     assert user.password_hash != "x"
+    # the cookie carries the pending notice sealed: nothing readable by whoever sees the cookie
+    cookie = browser.get_cookie(browser.application.config["SESSION_COOKIE_NAME"], domain="hub.test")
+    readable = browser.application.session_interface.get_signing_serializer(browser.application).loads(cookie.value)
     shown = body(browser.get(response.headers["Location"]))
     password = re.search(r"<code>([^<]+)</code>", shown).group(1)
+    assert password not in cookie.value and password not in json.dumps(readable)
     from hub.accounts.passwords import verify_password
 
     assert verify_password(user.password_hash, password)

@@ -119,3 +119,32 @@ def test_tenant_audit_report_shows_the_actions_with_both_identities(client, hubw
     assert {"proxy_login", "view"} <= actions
     assert {"update", "status_change", "create"} & actions  # the Remainder move
     assert any(e.entity_id == okafor or e.entity_type == "client" for e in ours)
+
+
+def test_removal_from_a_group_ends_the_session_at_next_use(client, hubworld, login_as):
+    agent = login_as("agent", hub=hubworld.hub, restricted_user_id=ALICE[0])
+    group = factories.make_group(hubworld.hub, members=(agent,))
+    factories.grant(hubworld.gt, "Full", group=group)
+    db.session.commit()
+    enter(client, hubworld.gt)
+    session = contract_session(_rows(agent.id)[0])
+    group.members = []  # an admin edits the group: no revocation event fires for a membership change
+    db.session.commit()
+    assert client.get(f"/tenants/{hubworld.gt.id}/clients").status_code == 404
+    (row,) = _rows(agent.id)
+    assert row.end_reason == "access_changed"
+    _assert_dead_at_tenant(hubworld, session)
+
+
+def test_a_changed_level_ends_the_session_opened_with_the_old_credential(client, hubworld, agent):
+    enter(client, hubworld.gt)
+    session = contract_session(next(r for r in _rows(agent.id) if r.tenant_id == hubworld.gt.id))
+    grant = db.session.scalars(select(AccessGrant).where(AccessGrant.tenant_id == hubworld.gt.id)).one()
+    grant.permission_level_id = factories.level(hubworld.gt, "Read only").id  # downgraded in place
+    db.session.commit()
+    response = client.get(f"/tenants/{hubworld.gt.id}/clients")
+    assert response.status_code in (302, 303)
+    assert f"/tenants/{hubworld.gt.id}/enter" in response.headers["Location"]
+    row = next(r for r in _rows(agent.id) if r.tenant_id == hubworld.gt.id)
+    assert row.end_reason == "access_changed"
+    _assert_dead_at_tenant(hubworld, session)

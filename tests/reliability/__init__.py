@@ -1,0 +1,1 @@
+"""Reliability runs: soak, fuzzing, stored XSS in a browser, killed sync workers."""

@@ -17,6 +17,7 @@ from admin_views.audit import AuditLogView
 from admin_views.base import deny, role_allowed
 from admin_views.credentials import CredentialView
 from admin_views.groups import AgentGroupView
+from admin_views.hub_admins import HubAdminView
 from admin_views.hubs import HubView
 from admin_views.staff import StaffView
 from admin_views.tenants import PermissionLevelView, TenantView
@@ -63,6 +64,7 @@ def init_admin(app: Flask) -> Admin:
     # Flask-Admin 2.x takes the Flask-SQLAlchemy object (a bare session is deprecated)
     session = db
     admin.add_view(HubView(Hub, session, name="Hubs", endpoint="hubs"))
+    admin.add_view(HubAdminView(User, session, name="Hub admins", endpoint="hub_admins"))
     admin.add_view(StaffView(User, session, name="Staff", endpoint="staff"))
     admin.add_view(AgentGroupView(AgentGroup, session, name="Agent groups", endpoint="agent_groups"))
     admin.add_view(TenantView(Tenant, session, name="Tenants", endpoint="tenants", category="Tenants"))

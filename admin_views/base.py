@@ -17,11 +17,12 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from flask import abort, current_app, flash
+from flask import abort, current_app, flash, request
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
-from sqlalchemy import false, inspect
+from sqlalchemy import BigInteger, false, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import HTTPException
@@ -31,6 +32,7 @@ from admin_views.exporting import AuditedExportMixin
 from admin_views.forms import AdminForm
 from hub.accounts.models import Hub, User
 from hub.audit import service as audit
+from hub.dbtypes import MAX_BIG_ID, MAX_ID
 from hub.extensions import db
 from hub.tenants.scope import NotAllowed, ScopeError
 from hub.tenants.scope import ValidationError as ServiceValidationError
@@ -99,6 +101,14 @@ class SecureModelView(AuditedExportMixin, ModelView):
         """Login redirect for anonymous visitors, 403 for a signed-in user with the wrong role."""
         return deny(name)
 
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        """Refuse a return address with control characters: Flask-Admin's own check lets a newline
+        through to the redirect, where werkzeug refuses the header with an error (a 500)."""
+        target = request.values.get("url", "")
+        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+            return "The return address (url) holds control characters.", 400
+        return super()._handle_view(name, **kwargs)
+
     # -- what it may see -------------------------------------------------------------------------
     def hub_criterion(self, hub: Hub) -> ColumnElement[bool]:
         """Rows of ``hub`` (override where the model reaches its hub through a tenant)."""
@@ -119,12 +129,21 @@ class SecureModelView(AuditedExportMixin, ModelView):
         """Count query, scoped (or the pager would reveal other hubs' row counts)."""
         return self.scope(super().get_count_query())
 
-    def get_one(self, id: Any) -> Any:
-        """One row of the current hub, or 404 (also for ids that are not numbers)."""
+    def row_id(self, value: Any) -> int:
+        """``value`` as a key of this model, or 404: not a number, or out of the column's range (which
+        PostgreSQL would refuse with an error, a 500, instead of finding nothing)."""
         try:
-            pk = int(str(id))
+            pk = int(str(value))
         except ValueError:
             abort(404)
+        big = isinstance(self.model.__table__.c.id.type, BigInteger)
+        if not 0 < pk <= (MAX_BIG_ID if big else MAX_ID):
+            abort(404)
+        return pk
+
+    def get_one(self, id: Any) -> Any:
+        """One row of the current hub, or 404 (also for ids that are not numbers)."""
+        pk = self.row_id(id)
         found = self.get_query().filter(self.model.id == pk).one_or_none()
         if found is None:
             abort(404)
@@ -132,14 +151,18 @@ class SecureModelView(AuditedExportMixin, ModelView):
 
     def scoped_by_ids(self, ids: Iterable[str]) -> list[Any]:
         """The rows named by a list action, all of the current hub, else 404 (no partial action)."""
-        try:
-            wanted = {int(i) for i in ids}
-        except ValueError:
-            abort(404)
+        wanted = {self.row_id(i) for i in ids}
         rows = self.get_query().filter(self.model.id.in_(wanted)).all() if wanted else []
         if len(rows) != len(wanted):
             abort(404)
         return rows
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self) -> Any:
+        """Inline list edit; without a row key Flask-Admin's own version fails with a 500, so 400 here."""
+        if self.column_editable_list and not (request.form.get("list_form_pk") or "").strip():
+            return "Choose the row to change.", 400
+        return super().ajax_update()
 
     # -- what it may write -----------------------------------------------------------------------
     def enforce_scope(self, form: Form, model: Any, hub: Hub, is_created: bool) -> None:

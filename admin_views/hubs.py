@@ -1,9 +1,14 @@
-"""Hubs screen for vendor support: list and create billing companies' hubs (no tenant data here)."""
+"""Hubs screen for vendor support: list and create billing companies' hubs (no tenant data here).
+
+Each row links to **Add hub admin** (support's Hub admins screen, admin_views.hub_admins), where a
+hub's first administrator is created with a one-time initial password.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask_admin.model.template import EndpointLinkRowAction
 from wtforms import validators
 
 from admin_views.base import SecureModelView
@@ -26,6 +31,9 @@ class HubView(SecureModelView):
     column_labels = {"billing_company_ref": "Billing company ref"}
     column_searchable_list = ("slug", "name")
     column_default_sort = ("slug", False)
+    # a link to a form (GET), not a change: the form posts with its own CSRF token
+    column_extra_row_actions = [EndpointLinkRowAction("fa fa-user-plus", "hub_admins.create_view",
+                                                      title="Add hub admin", id_arg="hub")]
     form_columns = ("slug", "name", "billing_company_ref", "active")
     form_args = {
         "slug": {"validators": [validators.InputRequired(), _SLUG], "filters": [strip_text]},

@@ -35,6 +35,11 @@ def keep(notice: Notice) -> None:
     session[_KEY] = vault.seal(json.dumps(list(notice)), context=_context())
 
 
+def keep_initial_password(email: str, password: str) -> None:
+    """Hold a new account's one-time initial password for the next page (the only place it is shown)."""
+    keep(Notice(f"Initial password for {email}:", password, "— shown only now; it must be changed at first login."))
+
+
 def pop() -> Notice | None:
     """The pending notice, once; None when there is none (or it was not sealed for this user)."""
     sealed = session.pop(_KEY, None)

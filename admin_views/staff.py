@@ -3,7 +3,8 @@
 Accounts are created through :func:`hub.accounts.service.create_user` with a generated initial
 password that must be changed at first login; it is shown once, through a sealed one-time notice
 (admin_views.notices), and nowhere else.
-Password hashes and TOTP secrets are in no column, form or export of this screen.
+Password hashes and TOTP secrets are in no column, form or export of this screen. The **Reset
+two-factor** action (admin_views.two_factor) is for another account of the hub whose device is lost.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from wtforms import Form, SelectChoice, SelectField, ValidationError, validators
 from admin_views import notices
 from admin_views.base import SecureModelView, changed_attributes, signed_in_user, the_current_hub
 from admin_views.forms import ForeignKeySelectField, normalise_email, strip_text
+from admin_views.two_factor import ResetTwoFactorMixin
 from hub.accounts import service as accounts
 from hub.accounts.models import Hub, Role, User
 from hub.auth.sessions import revoke_user_sessions
@@ -46,7 +48,7 @@ def _tenant_name(view: Any, context: Any, model: User, name: str) -> str:
     return "" if tenant is None or tenant.hub_id != model.hub_id else tenant.name
 
 
-class StaffView(SecureModelView):
+class StaffView(ResetTwoFactorMixin, SecureModelView):
     """Hub admin's accounts screen."""
 
     allowed_roles = frozenset({Role.HUB_ADMIN.value})
@@ -54,10 +56,11 @@ class StaffView(SecureModelView):
 
     can_delete = False  # accounts are disabled, never deleted: the audit log names them
     can_export = True
-    column_list = SAFE_COLUMNS
+    column_list = (*SAFE_COLUMNS, "totp_enabled")
     column_details_list = (*SAFE_COLUMNS, "must_change_password", "totp_enabled", "locked_until", "created_at")
     column_export_list = SAFE_COLUMNS
-    column_labels = {"restricted_user_id": "Restricted user ID", "tenant_id": "Tenant", "display_name": "Name"}
+    column_labels = {"restricted_user_id": "Restricted user ID", "tenant_id": "Tenant", "display_name": "Name",
+                     "totp_enabled": "Two-factor"}
     column_formatters = {"role": _role_label, "tenant_id": _tenant_name}
     column_formatters_export = {"role": _role_label, "tenant_id": _tenant_name}
     column_searchable_list = ("email", "display_name", "restricted_user_id")
@@ -153,8 +156,7 @@ class StaffView(SecureModelView):
         initial = getattr(model, "_initial_password", None)
         if is_created and initial:
             del model._initial_password  # type: ignore[attr-defined]
-            notices.keep(notices.Notice(f"Initial password for {model.email}:", initial,
-                                        "— shown only now; it must be changed at first login."))
+            notices.keep_initial_password(model.email, initial)
 
     @action("unlock", "Unlock", "End the lockout of the selected accounts?")
     def action_unlock(self, ids: list[str]) -> None:

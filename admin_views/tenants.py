@@ -60,14 +60,16 @@ class TenantView(SecureModelView):
     audit_noun = "tenant"
 
     can_export = True
-    column_list = ("name", "connector", "base_url", "active", *HEALTH_COLUMNS)
+    column_list = ("name", "connector", "base_url", "notes", "active", *HEALTH_COLUMNS)
     column_details_list = ("name", "connector", "base_url", "notes", "active", "created_at", *HEALTH_COLUMNS,
                            "last_error_at", "last_error_message")
     column_export_list = ("name", "connector", "base_url", "notes", "active", *HEALTH_COLUMNS)
     column_searchable_list = ("name", "base_url")
     column_filters = ("active", "connector", "health_status")
     column_default_sort = ("name", False)
-    column_editable_list = ("notes", "active")
+    # text only: x-editable parses a select's choices with `new Function`, which the CSP refuses
+    # (no 'unsafe-eval'), so an inline "active" select would silently break; use the edit form
+    column_editable_list = ("notes",)
     column_labels = {"base_url": "Base URL"}
 
     form_columns = ("name", "connector", "base_url", "notes", "active")

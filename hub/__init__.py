@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from hub import config as hub_config
-from hub.extensions import csrf, db, login_manager, migrate
+from hub.extensions import csrf, db, login_manager, migrate, tune_sqlite
 
 #: the repository-level templates/ folder (fixed layout), shared by hub pages and admin overrides
 TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates"
@@ -20,11 +21,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build a hub application; ``config`` overrides everything else (tests)."""
     app = Flask(__name__, template_folder=str(TEMPLATE_FOLDER), instance_relative_config=True)
     hub_config.load(app, config)
+    configure_proxies(app)
     configure_extensions(app)
     configure_models()
     configure_blueprints(app)
     configure_cli(app)
     return app
+
+
+def configure_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` proxies, take the client's address, scheme and host from their
+    ``X-Forwarded-*`` headers (the audit log, the login throttle); with 0 nobody's headers count, so
+    a client cannot pick the address it is recorded and throttled under."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
 
 def configure_extensions(app: Flask) -> None:
@@ -33,6 +44,10 @@ def configure_extensions(app: Flask) -> None:
 
     init_vault(app)  # a malformed VAULT_KEYS stops start-up here, not at the first secret
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                tune_sqlite(engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=str(MIGRATIONS_FOLDER), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -7,6 +7,12 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+#: the largest id an INTEGER primary key holds on every backend (PostgreSQL refuses a larger bound
+#: value with an error, so ids from URLs and forms are checked against it before any query)
+MAX_ID = 2**31 - 1
+#: the same for BIGINT keys (the synced tenant audit events, the hub's audit log)
+MAX_BIG_ID = 2**63 - 1
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC (tests may monkeypatch :func:`hub.clock.now`)."""

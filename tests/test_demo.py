@@ -35,6 +35,7 @@ def test_check_builds_a_sound_world_then_reuses_it(tmp_path: Path, capsys: pytes
     out = capsys.readouterr().out
     assert "Building a new demo world" in out and "CHECK OK" in out
     assert "agent enters a tenant through the secondary prompt" in out
+    assert "misconfigured tenants flagged before anyone entered them: Sunrise Recovery Center" in out
 
     sandbox, hub = data / "sandbox.sqlite3", data / "hub.sqlite3"
     kinds = {row[0] for row in _rows(sandbox, "SELECT DISTINCT distribution FROM client_payers")}
@@ -60,6 +61,14 @@ def test_check_builds_a_sound_world_then_reuses_it(tmp_path: Path, capsys: pytes
     assert _rows(hub, "SELECT COUNT(*) FROM sync_accounts")[0][0] == 3
     assert _rows(hub, "SELECT COUNT(*) FROM billing_credentials")[0][0] == 6
     assert _rows(hub, "SELECT COUNT(DISTINCT tenant_id) FROM tenant_audit_events")[0][0] == 3
+    # the first seat check ran with the sync account everywhere and flagged Sunrise's charged Full account;
+    # the audit sync that followed left the flag in place
+    seat_checks = _rows(hub, "SELECT t.name, r.outcome, r.charged FROM seat_check_runs r "
+                             "JOIN tenants t ON t.id = r.tenant_id ORDER BY t.name")
+    assert seat_checks == [("Good Harbor Counseling", "ok", 0), ("Riverbend Behavioral Health", "ok", 0),
+                           ("Sunrise Recovery Center", "ok", 1)]
+    assert _rows(hub, "SELECT name, last_error_code FROM tenants WHERE health_status = 'misconfigured'") == [
+        ("Sunrise Recovery Center", "billing_seat_charged")]
     state = DataDir(data).load()
     assert state is not None and state.complete and state.problems == {
         "Riverbend Behavioral Health": "slow", "Sunrise Recovery Center": "misconfigured"}

@@ -16,7 +16,7 @@ from typing import Literal
 
 from sqlalchemy import ColumnElement, func, select
 
-from hub.activity.filters import ActivityFilter, Scope
+from hub.activity.filters import WHO_COMPANY, ActivityFilter, Scope
 from hub.extensions import db
 from hub.sync.models import TenantAuditEvent as Event
 
@@ -127,6 +127,13 @@ def _key_column(by: By) -> tuple[ColumnElement[object], ColumnElement[object]]:
     return Event.on_behalf_of_user_id, func.max(Event.on_behalf_of_name)
 
 
+def _no_staff_label(scope: Scope, flt: ActivityFilter) -> str:
+    """The series of events acting for nobody: only billing-company logins, or the clinic's users too."""
+    if scope.third_party_only or flt.who == WHO_COMPANY:
+        return "No staff member (direct login)"
+    return "No staff member (the clinic's own users, direct logins)"
+
+
 def activity_chart(scope: Scope, flt: ActivityFilter, by: By, *, labels: dict[str, str] | None = None,
                    top: int = TOP_N) -> Chart | None:
     """The chart of the filtered events by ``by``; None when no event matches.
@@ -152,7 +159,7 @@ def activity_chart(scope: Scope, flt: ActivityFilter, by: By, *, labels: dict[st
         skey = NONE_KEY if key is None else str(key)
         counts[skey][bucket_label] += int(n)
         if by == "staff":
-            names[skey] = "No staff member (direct login)" if key is None else (name or str(key))
+            names[skey] = _no_staff_label(scope, flt) if key is None else (name or str(key))
     if by == "tenant":
         names.update(labels or {})
     # labels are zero-padded, so text order is time order; a label the database formats

@@ -14,10 +14,11 @@ from typing import Literal
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
 
+from hub.dbtypes import MAX_BIG_ID
+
 Direction = Literal["older", "newer"]
 _SALT = "hub.activity.cursor.v1"
 _MAX_LENGTH = 400
-_MAX_ID = 2**63 - 1
 
 
 class CursorError(ValueError):
@@ -55,7 +56,7 @@ def decode(token: str, *, scope_key: str) -> Position:
         tag, moment, event_id, key = payload
         if tag not in ("o", "n") or not isinstance(event_id, int) or isinstance(event_id, bool):
             raise ValueError
-        if not 0 < event_id <= _MAX_ID or not isinstance(moment, str):
+        if not 0 < event_id <= MAX_BIG_ID or not isinstance(moment, str):
             raise ValueError
         occurred_at = datetime.fromisoformat(moment)
         if occurred_at.tzinfo is None:

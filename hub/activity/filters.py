@@ -3,13 +3,18 @@
 Query parameters are parsed here, strictly: a value that is not what the field takes becomes a
 field error (the view answers 400 with the form), never an exception deeper down.  Dates are
 calendar days in UTC; ``to`` is inclusive.
+
+"Who" (:data:`WHO_CHOICES`): a tenant's audit report holds every user's events, the clinic's own
+staff's as well as the billing companies'; the dashboard shows only its billing company's events
+(those of the tenant's Billing users, mostly on behalf of the company's Restricted users) unless
+the visitor asks for everyone.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -22,6 +27,21 @@ MAX_TEXT = 200
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TEXT_FIELDS = ("staff", "user", "action", "entity_type", "entity_id")
+WHO_COMPANY, WHO_EVERYONE = "company", "everyone"
+#: the "Who" select: value -> label (the first is the default)
+WHO_CHOICES = {WHO_COMPANY: "Our billing company", WHO_EVERYONE: "Everyone, including the clinic's staff"}
+
+
+def third_party_clauses(billing_company_ref: str | None) -> list[ColumnElement[bool]]:
+    """Events of a billing company (of ``billing_company_ref`` when the hub names its own), not the clinic's staff.
+
+    The ``IS NOT NULL`` term stays even with the equality: it is the predicate of the partial
+    indexes ``ix_tae_*_company_time``, which the databases then use without having to prove it.
+    """
+    where: list[ColumnElement[bool]] = [Event.billing_company_id.is_not(None)]
+    if billing_company_ref:
+        where.append(Event.billing_company_id == billing_company_ref)
+    return where
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +49,8 @@ class Scope:
     """Whose events a page may show: one hub, or one tenant of it (tenant admins).
 
     ``third_party_only`` keeps only events of billing-company accounts (the tenant-admin review);
-    ``billing_company_ref`` narrows those to the hub's own billing company when the hub knows it.
+    ``billing_company_ref`` narrows those (and the dashboard's "Our billing company") to the hub's
+    own billing company when the hub knows it.
     """
 
     hub_id: int
@@ -48,15 +69,13 @@ class Scope:
         if self.tenant_id is not None:
             where.append(Event.tenant_id == self.tenant_id)
         if self.third_party_only:
-            where.append(Event.billing_company_id.is_not(None))
-            if self.billing_company_ref:
-                where.append(Event.billing_company_id == self.billing_company_ref)
+            where += third_party_clauses(self.billing_company_ref)
         return where
 
 
 @dataclass(frozen=True, slots=True)
 class ActivityFilter:
-    """The visitor's filter; every field optional (None means "any")."""
+    """The visitor's filter; every field optional (None means "any"), "who" defaults to the billing company."""
 
     tenant_id: int | None = None
     #: on-behalf-of Restricted user id (the billing company's staff member)
@@ -69,10 +88,16 @@ class ActivityFilter:
     date_from: date | None = None
     date_to: date | None = None
     per_page: int = PER_PAGE_DEFAULT
+    #: one of :data:`WHO_CHOICES`; None where the page offers no choice (the review's scope decides)
+    who: str | None = WHO_COMPANY
+    #: the hub's billing company (set from the scope by :func:`parse_filter`, not by the visitor)
+    company_ref: str | None = None
 
     def clauses(self) -> list[ColumnElement[bool]]:
         """WHERE clauses of the filter (equality on indexed columns, a half-open time range)."""
         where: list[ColumnElement[bool]] = []
+        if self.who == WHO_COMPANY:
+            where += third_party_clauses(self.company_ref)
         if self.tenant_id is not None:
             where.append(Event.tenant_id == self.tenant_id)
         for name, column in (("staff", Event.on_behalf_of_user_id), ("user", Event.user_id),
@@ -87,6 +112,10 @@ class ActivityFilter:
         if end is not None:
             where.append(Event.occurred_at < end)
         return where
+
+    def choice_scope(self, scope: Scope) -> Scope:
+        """The scope whose staff, actions and entity types the filter's selects offer (they follow "who")."""
+        return replace(scope, third_party_only=True) if self.who == WHO_COMPANY else scope
 
     def time_range(self) -> tuple[datetime | None, datetime | None]:
         """``[start, end)`` in UTC of the date range (``to`` is inclusive, so end is the next midnight)."""
@@ -104,6 +133,7 @@ class ActivityFilter:
             "entity_type": self.entity_type or "", "entity_id": self.entity_id or "",
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
+            "who": self.who if self.who not in (None, WHO_COMPANY) else "",
         }
         if with_per_page and self.per_page != PER_PAGE_DEFAULT:
             args["per_page"] = str(self.per_page)
@@ -115,6 +145,7 @@ class ActivityFilter:
         for name in ("date_from", "date_to"):
             data[name] = data[name].isoformat() if data[name] else None
         data.pop("per_page")
+        data.pop("company_ref")  # the hub's setting, not the visitor's choice
         return {k: v for k, v in data.items() if v is not None}
 
 
@@ -147,15 +178,24 @@ def _parse_date(raw: str) -> date:
 
 
 def parse_filter(
-    args: Mapping[str, str], *, tenant_ids: Collection[int] | None
+    args: Mapping[str, str], *, tenant_ids: Collection[int] | None, company_ref: str | None = None,
+    with_who: bool = True,
 ) -> ActivityFilter:
     """Validate query parameters into a filter; raises :class:`FilterErrors` naming each bad field.
 
     ``tenant_ids`` are the tenants the visitor may pick; None means the page has no tenant field
-    (a tenant admin's review), and a ``tenant`` parameter is then ignored.
+    (a tenant admin's review), and a ``tenant`` parameter is then ignored.  Likewise ``with_who``
+    False ignores ``who`` (the review's scope holds only third-party events anyway).
+    ``company_ref`` is the hub's billing company, which "Our billing company" means.
     """
     errors: dict[str, str] = {}
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {"company_ref": company_ref, "who": None}
+    raw_who = (args.get("who") or "").strip()
+    if with_who:
+        if raw_who and raw_who not in WHO_CHOICES:
+            errors["who"] = "Choose whose events to show."
+        else:
+            values["who"] = raw_who or WHO_COMPANY
     for name in _TEXT_FIELDS:
         raw = (args.get(name) or "").strip()
         if len(raw) > MAX_TEXT:

@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from hub.activity import cursor as cursors
 from hub.activity import service
 from hub.activity.chart import By, Chart, activity_chart
-from hub.activity.filters import ActivityFilter, FilterErrors, Scope, parse_filter
+from hub.activity.filters import WHO_CHOICES, ActivityFilter, FilterErrors, Scope, parse_filter
 from hub.activity.svg import SvgChart, layout
 from hub.sync.models import TenantAuditEvent
 from hub.tenants.models import Tenant
@@ -67,6 +67,11 @@ class PageView:
         return [(str(t.id), t.name) for t in self.tenants]
 
     @property
+    def who_choices(self) -> list[tuple[str, str]]:
+        """``(value, label)`` pairs of the "Who" select (the default first)."""
+        return list(WHO_CHOICES.items())
+
+    @property
     def action_choices(self) -> list[tuple[str, str]]:
         """``(value, label)`` pairs of the action select."""
         return [(a, a) for a in self.actions]
@@ -88,10 +93,14 @@ CHART_TITLES = {"tenant": "Activity per tenant", "staff": "Activity per staff me
 
 
 def parse(scope: Scope, args: Mapping[str, str], *, with_tenant: bool) -> tuple[ActivityFilter | None, dict[str, str]]:
-    """The filter, or None and the field errors."""
+    """The filter, or None and the field errors.
+
+    "Who" is offered unless the scope already keeps only third-party events (the review).
+    """
     tenant_ids = {t.id for t in service.tenants_of(scope)} if with_tenant else None
     try:
-        return parse_filter(args, tenant_ids=tenant_ids), {}
+        return parse_filter(args, tenant_ids=tenant_ids, company_ref=scope.billing_company_ref,
+                            with_who=not scope.third_party_only), {}
     except FilterErrors as exc:
         return None, exc.errors
 
@@ -100,7 +109,8 @@ def build(scope: Scope, args: Mapping[str, str], *, with_tenant: bool, charts: S
     """The page for ``args`` within ``scope``: a page of rows, or (``charts`` given) the charts.
 
     The list pages never count or aggregate: with millions of events each page stays one index
-    range scan; the chart page, which must read every matching event, is a separate request.
+    range scan, and the choices come from the small ``activity_choices`` table (narrowed like the
+    events by "who"); the chart page, which must read every matching event, is a separate request.
     """
     flt, errors = parse(scope, args, with_tenant=with_tenant)
     position = None
@@ -111,9 +121,10 @@ def build(scope: Scope, args: Mapping[str, str], *, with_tenant: bool, charts: S
             errors = {"cursor": str(exc)}
     view = PageView(flt or ActivityFilter(), errors, args)
     view.tenants = service.tenants_of(scope)
-    view.staff = service.staff_choices(scope)
-    view.actions = service.distinct_values(scope, "action")
-    view.entity_types = service.distinct_values(scope, "entity_type")
+    choice_scope = view.flt.choice_scope(scope)
+    view.staff = service.staff_choices(choice_scope)
+    view.actions = service.distinct_values(choice_scope, "action")
+    view.entity_types = service.distinct_values(choice_scope, "entity_type")
     if errors or flt is None:
         return view
     if not charts:

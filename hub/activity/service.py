@@ -4,6 +4,8 @@ Every query starts from :meth:`Scope.clauses` (the hub, and the tenant for tenan
 the filter's equality and range clauses; pages are ordered ``occurred_at DESC, id DESC`` and
 continued with a row-value comparison ``(occurred_at, id) < (:t, :id)``, never OFFSET, so each page
 is an index range scan on one of the ``(…, occurred_at, id)`` indexes of ``tenant_audit_events``.
+The filter's choices are read from ``activity_choices``, which the sync keeps beside the events
+(:mod:`hub.sync.choices`), never by grouping the events.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 
 from hub.activity import cursor as cursors
 from hub.activity.filters import ActivityFilter, Scope
 from hub.dbtypes import UTCDateTime
 from hub.extensions import db
+from hub.sync.models import ActivityChoice as Choice
+from hub.sync.models import ChoiceKind
 from hub.sync.models import TenantAuditEvent as Event
 from hub.tenants.models import Tenant
 
@@ -105,13 +109,25 @@ def tenants_of(scope: Scope) -> list[Tenant]:
     return list(db.session.scalars(stmt))
 
 
+def _choices(scope: Scope, kind: ChoiceKind) -> list[ColumnElement[bool]]:
+    """WHERE clauses of the scope's choices of ``kind``: what :meth:`Scope.clauses` keeps of the events."""
+    where: list[ColumnElement[bool]] = [Choice.hub_id == scope.hub_id, Choice.kind == kind.value]
+    if scope.tenant_id is not None:
+        where.append(Choice.tenant_id == scope.tenant_id)
+    if scope.third_party_only:
+        where.append(Choice.billing_company_id != "")  # '' stands for "no billing company"
+        if scope.billing_company_ref:
+            where.append(Choice.billing_company_id == scope.billing_company_ref)
+    return where
+
+
 def staff_choices(scope: Scope) -> list[tuple[str, str]]:
     """Distinct staff members (on-behalf-of Restricted users) seen in the scope: ``(id, name)``."""
     stmt = (
-        select(Event.on_behalf_of_user_id, func.max(Event.on_behalf_of_name))
-        .where(*scope.clauses(), Event.on_behalf_of_user_id.is_not(None))
-        .group_by(Event.on_behalf_of_user_id)
-        .order_by(Event.on_behalf_of_user_id)
+        select(Choice.value, func.max(Choice.label))
+        .where(*_choices(scope, ChoiceKind.STAFF))
+        .group_by(Choice.value)
+        .order_by(Choice.value)
         .limit(MAX_CHOICES)
     )
     return [(staff_id, name or staff_id) for staff_id, name in db.session.execute(stmt)]
@@ -119,9 +135,9 @@ def staff_choices(scope: Scope) -> list[tuple[str, str]]:
 
 def distinct_values(scope: Scope, column_name: str) -> list[str]:
     """Distinct non-empty values of ``action`` or ``entity_type`` in the scope (for selects)."""
-    column = {"action": Event.action, "entity_type": Event.entity_type}[column_name]
+    kind = {"action": ChoiceKind.ACTION, "entity_type": ChoiceKind.ENTITY_TYPE}[column_name]
     stmt = (
-        select(column).where(*scope.clauses(), column.is_not(None)).group_by(column).order_by(column)
+        select(Choice.value).where(*_choices(scope, kind)).group_by(Choice.value).order_by(Choice.value)
         .limit(MAX_CHOICES)
     )
     return list(db.session.scalars(stmt))

@@ -38,10 +38,13 @@ DASHBOARD_LINKS = {"list": "activity.dashboard", "chart": "activity.chart", "exp
 
 
 def hub_scope() -> Scope:
-    """Everything of the visitor's hub (the roles allowed here always belong to one)."""
-    if current_user.hub_id is None:
+    """Everything of the visitor's hub (the roles allowed here always belong to one).
+
+    The hub's billing company rides along: it is what the filter's "Our billing company" means.
+    """
+    if current_user.hub_id is None or current_user.hub is None:
         abort(403)
-    return Scope(hub_id=current_user.hub_id)
+    return Scope(hub_id=current_user.hub_id, billing_company_ref=current_user.hub.billing_company_ref)
 
 
 def _tenant_or_404(tenant_id: int) -> Tenant:

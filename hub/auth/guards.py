@@ -1,8 +1,9 @@
 """Deny by default: every endpoint needs a live session unless it is on the short public list.
 
 A route someone forgets to protect is still protected, because the check runs before every view
-(Flask-Admin's included). Logged-in users who must change their password, or admins who must enrol
-in two-factor, reach only the page that fixes that (plus logout).
+(Flask-Admin's included). Logged-in users who must change their password, or must enrol in two-factor
+(admins when the deployment requires it, anyone whose two-factor an administrator reset), reach only
+the page that fixes that (plus logout).
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, flash, g, jsonify, redirect, request, url_for
+from flask import Flask, current_app, flash, g, has_request_context, jsonify, redirect, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from hub.accounts.models import Role
 from hub.auth.redirects import safe_next
+from hub.auth.totp import REENROL_SESSION_KEY
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,13 +51,15 @@ def unauthorized() -> Response:
     return redirect(url_for("auth.login", next=nxt) if nxt and nxt != "/" else url_for("auth.login"))
 
 
+def reenrolment_pending(user: Any) -> bool:
+    """An administrator reset the account's two-factor and it has not enrolled again (noted at sign-in)."""
+    return has_request_context() and bool(session.get(REENROL_SESSION_KEY)) and not user.totp_enabled
+
+
 def needs_totp_enrolment(user: Any) -> bool:
-    """Admins and support must enrol in two-factor when the deployment requires it."""
-    return (
-        bool(current_app.config.get("REQUIRE_ADMIN_TOTP"))
-        and user.role in (Role.HUB_ADMIN, Role.SUPPORT)
-        and not user.totp_enabled
-    )
+    """Admins and support must enrol in two-factor when the deployment requires it; so must anyone reset."""
+    required = bool(current_app.config.get("REQUIRE_ADMIN_TOTP")) and user.role in (Role.HUB_ADMIN, Role.SUPPORT)
+    return not user.totp_enabled and (required or reenrolment_pending(user))
 
 
 def _guard() -> Response | None:

@@ -2,6 +2,10 @@
 
 The secret is sealed by the vault, bound to the user (``users.totp:<id>``); a code is accepted at
 most once, because the last accepted time step is stored and later codes must come after it.
+
+An administrator's reset (lost device) turns two-factor off, ends the account's sessions and is
+audited as ``auth.totp_reset``; until the account confirms a new enrolment (``auth.totp_enabled``),
+its next sign-in leads to the enrolment page, whatever the role.
 """
 
 from __future__ import annotations
@@ -11,15 +15,28 @@ import hmac
 import pyotp
 import segno
 from markupsafe import Markup
+from sqlalchemy import select
 
 from hub import clock, vault
-from hub.accounts.models import User
+from hub.accounts.models import Role, User
+from hub.audit.models import AuditEvent
 from hub.audit.service import record as audit_record
+from hub.auth.sessions import revoke_user_sessions
+from hub.extensions import db
 
 STEP_SECONDS = 30
 #: accept the previous and the next step too (clock drift between phone and server)
 VALID_WINDOW = 1
 ISSUER = "Billing Hub"
+#: the roles whose two-factor a hub admin may reset (their own hub's staff); support resets hub admins
+_HUB_STAFF = (Role.AGENT, Role.HUB_ADMIN, Role.TENANT_ADMIN)
+_ENROLMENT_EVENTS = ("auth.totp_reset", "auth.totp_enabled")
+#: the (signed) session notes here, at sign-in, that an administrator's reset awaits a new enrolment
+REENROL_SESSION_KEY = "totp_reenrol"
+
+
+class ResetRefused(PermissionError):
+    """The actor may not reset this account's two-factor; the message says why (shown to the actor)."""
 
 
 def _context(user: User) -> str:
@@ -109,9 +126,56 @@ def verify_totp(user: User, code: str) -> bool:
     return True
 
 
-def reset_totp(user: User, *, actor: User | None) -> None:
-    """Turn two-factor off (lost device); the user enrols again. Audits ``auth.totp_reset``; caller commits."""
+def reset_refusal(actor: User, user: User) -> str | None:
+    """Why ``actor`` may not reset ``user``'s two-factor, or None when they may.
+
+    Hub admins reset the staff of their own hub, support resets hub admins of any hub; nobody resets
+    their own (a signed-in session proves nothing about the lost device: another administrator does it).
+    """
+    if actor.id == user.id:
+        return "You cannot reset your own two-factor authentication; ask another administrator."
+    role = Role(actor.role)
+    allowed = (
+        (role is Role.HUB_ADMIN and actor.hub_id is not None and user.hub_id == actor.hub_id
+         and Role(user.role) in _HUB_STAFF)
+        or (role is Role.SUPPORT and Role(user.role) is Role.HUB_ADMIN)
+    )
+    if not allowed:
+        return "You may not reset the two-factor authentication of this account."
+    if not user.totp_enabled:
+        return f"{user.email} has no two-factor authentication to reset."
+    return None
+
+
+def reset_totp(user: User, *, actor: User | None) -> int:
+    """Turn two-factor off (lost device) and end the account's sessions; it must enrol again.
+
+    ``actor=None`` is the system (command line, tests); a signed-in actor is checked with
+    :func:`reset_refusal` (:class:`ResetRefused`). Audits ``auth.totp_reset``; returns how many
+    sessions ended. The caller commits.
+    """
+    if actor is not None and (reason := reset_refusal(actor, user)) is not None:
+        raise ResetRefused(reason)
     user.totp_secret_sealed = None
     user.totp_enabled = False
     user.totp_last_step = None
-    audit_record("auth.totp_reset", actor=actor, hub_id=user.hub_id, target_type="user", target_id=user.id)
+    # whoever holds the lost device may hold a session too
+    ended = revoke_user_sessions(user, "totp_reset")
+    audit_record("auth.totp_reset", actor=actor, hub_id=user.hub_id, target_type="user", target_id=user.id,
+                 detail={"sessions_ended": ended})
+    return ended
+
+
+def reenrolment_due(user: User) -> bool:
+    """Whether an administrator reset ``user``'s two-factor and no new enrolment was confirmed since.
+
+    Read from the audit log (the reset and the confirmation are both recorded there): the account
+    table has no column for it. Asked once per sign-in, not per request.
+    """
+    if user.totp_enabled:
+        return False
+    stmt = (select(AuditEvent.action)
+            .where(AuditEvent.action.in_(_ENROLMENT_EVENTS), AuditEvent.target_type == "user",
+                   AuditEvent.target_id == str(user.id))
+            .order_by(AuditEvent.id.desc()).limit(1))
+    return db.session.scalars(stmt).first() == "auth.totp_reset"

@@ -14,7 +14,7 @@ from hub.accounts.models import User
 from hub.audit.service import record as audit_record
 from hub.auth import totp
 from hub.auth.forms import LoginForm, PasswordChangeForm, TotpEnrolForm, TotpForm
-from hub.auth.guards import needs_totp_enrolment
+from hub.auth.guards import needs_totp_enrolment, reenrolment_pending
 from hub.auth.login import Outcome, check_password, complete_login, is_locked, refuse
 from hub.auth.redirects import safe_next
 from hub.auth.sessions import current_session, end_current_session, start_session
@@ -32,6 +32,9 @@ _PENDING = "pending_login"
 def _finish_login(user: User, nxt: str | None) -> Response:
     complete_login(user)
     start_session(user)
+    if totp.reenrolment_due(user):
+        # an administrator reset the account's two-factor: enrol again before anything else
+        session[totp.REENROL_SESSION_KEY] = True
     db.session.commit()
     if user.must_change_password:
         return redirect(url_for("auth.change_password"))
@@ -141,5 +144,5 @@ def totp_enrol() -> Any:
         db.session.commit()
     uri = totp.provisioning_uri(user, secret)
     return render_template("auth/totp_enrol.html", form=form, secret=secret, qr=totp.qr_svg(uri),
-                           issuer=totp.ISSUER, required=needs_totp_enrolment(user),
+                           issuer=totp.ISSUER, required=needs_totp_enrolment(user), reset=reenrolment_pending(user),
                            app_name=current_app.config.get("HUB_NAME", "Billing Hub"))

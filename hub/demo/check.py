@@ -1,13 +1,17 @@
 """``--check``: verify a running demo over real HTTP, as a browser would.
 
-The login page answers; an agent logs in, enters a healthy tenant (the Billing login is made by
-the hub, the tenant's secondary prompt is answered with the agent's own Restricted credentials)
-and sees its clients; the hub admin reaches the home page; the sandbox answers its control API.
+The login page answers; an agent logs in, sees exactly the deliberately misconfigured tenants
+flagged ``misconfigured`` on the tenant list before anyone entered them (the first seat check found
+their charged seat), enters a healthy tenant (the Billing login is made by the hub, the tenant's
+secondary prompt is answered with the agent's own Restricted credentials) and sees its clients; the
+hub admin reaches the home page; the sandbox answers its control API.
 """
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -71,8 +75,20 @@ def enter_tenant(client: httpx.Client, agent: Login, tenant_name: str) -> int:
     return tenant_id
 
 
-def run_check(hub_url: str, sandbox_url: str, logins: list[Login], tenant_name: str) -> list[Step]:
-    """Run every step against the live servers; raises :class:`CheckFailed` at the first failure."""
+def flagged_tenants(client: httpx.Client) -> set[str]:
+    """The names of the tenants the signed-in agent's tenant list shows as ``misconfigured``."""
+    page = client.get("/tenants", params={"health": "misconfigured"})
+    _expect(page, 200, "GET /tenants?health=misconfigured")
+    rows = re.findall(r'<tr data-tenant-id="\d+">\s*<td>([^<]*)</td>.*?class="health health-(\w+)"', page.text, re.S)
+    return {html.unescape(name) for name, status in rows if status == "misconfigured"}
+
+
+def run_check(hub_url: str, sandbox_url: str, logins: list[Login], tenant_name: str,
+              problems: Mapping[str, str] | None = None) -> list[Step]:
+    """Run every step against the live servers; raises :class:`CheckFailed` at the first failure.
+
+    :param problems: the world's deliberate problems by tenant name (the misconfigured ones must be flagged)
+    """
     steps = []
     with httpx.Client(base_url=sandbox_url, timeout=20) as sandbox:
         companies = sandbox.get("/_sandbox/companies")
@@ -84,6 +100,12 @@ def run_check(hub_url: str, sandbox_url: str, logins: list[Login], tenant_name: 
         steps.append(Step("hub login page", "200"))
         log_in(client, agent)
         steps.append(Step("agent logs in", agent.email))
+        expected = {name for name, problem in (problems or {}).items() if problem == "misconfigured"}
+        flagged = flagged_tenants(client)
+        if flagged != expected:
+            raise CheckFailed(f"tenants flagged misconfigured: {sorted(flagged)}, expected {sorted(expected)}")
+        steps.append(Step("misconfigured tenants flagged before anyone entered them", ", ".join(sorted(flagged))
+                          or "none in this world"))
         tenant_id = enter_tenant(client, agent, tenant_name)
         clients = client.get(f"/tenants/{tenant_id}/clients")
         _expect(clients, 200, "the tenant's client list")

@@ -67,7 +67,8 @@ def _check(demo: Demo) -> int:
     assert demo.hub is not None and demo.sandbox is not None and demo.state is not None
     click.echo(f"Checking the demo at {demo.hub.url} ...")
     try:
-        steps = run_check(demo.hub.url, demo.sandbox.url, demo.state.logins, demo.state.check_tenant)
+        steps = run_check(demo.hub.url, demo.sandbox.url, demo.state.logins, demo.state.check_tenant,
+                          demo.state.problems)
     except CheckFailed as exc:
         click.echo(f"CHECK FAILED: {exc}", err=True)
         return 1

@@ -106,7 +106,8 @@ def _tenant(hub: Hub, group: AgentGroup, reader: User, world: WorldReport, t: De
     tenants.grant_access(permission_level=levels[GROUP_FULL], actor=None, group=group)
     if t.number <= READ_ONLY_TENANTS:
         tenants.grant_access(permission_level=levels[GROUP_READ_ONLY], actor=None, user=reader)
-    # the audit report only needs reading: the sync worker logs in with the Read only account
+    # least privilege: the sync worker and the seat check log in with the Read only account, whose group
+    # may read the audit report and list users (hub.demo.world) but change nothing
     set_sync_account(tenant=tenant, credential=readonly, restricted_user_id=SYNC_RESTRICTED_USER,
                      restricted_secret=world.restricted[SYNC_RESTRICTED_USER], actor_label=DEMO_ACTOR)
     return tenant

@@ -16,7 +16,6 @@ from typing import Any
 import click
 import httpx
 from flask import Flask
-from sqlalchemy import text
 
 from hub.demo.servers import ServerThread
 from hub.demo.state import DataDir, DemoState
@@ -125,24 +124,21 @@ class Demo:
             "SECRET_KEY": self.state.secret_key,
             "VAULT_KEYS": self.state.vault_keys,
             "SQLALCHEMY_DATABASE_URI": self.options.data_dir.hub_url,
-            # web threads and the sync worker share one SQLite file: wait for the writer, do not fail
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
-                                          "connect_args": {"timeout": 30, "check_same_thread": False}},
+            # web threads and the sync worker share one SQLite file (WAL, set by create_app): wait
+            # for the writer, do not fail
+            "SQLITE_BUSY_TIMEOUT_MS": 30_000,
         })
 
     def _build_hub(self, world: WorldReport | None) -> None:
         from flask_migrate import upgrade
 
         from hub.demo.provision import HUB_NAME, move_sandbox, provision
-        from hub.extensions import db
 
         assert self.state is not None and self.sandbox is not None
         self.app = app = self._hub_app()
         with app.app_context():
             done = _step("applying the hub's database migrations")
             upgrade()
-            db.session.execute(text("PRAGMA journal_mode=WAL"))  # readers never wait for the sync writer
-            db.session.commit()
             done()
             if world is None:
                 moved = move_sandbox(self.sandbox.url)
@@ -155,10 +151,35 @@ class Demo:
                                    file=sys.stdout) as bar:
                 self.state.logins = provision(world, self.sandbox.url, progress=bar.update)
             _echo(f"  provisioned hub {HUB_NAME!r}: {len(self.state.logins)} accounts, {len(world.tenants)} tenants")
+        self._first_seat_check()
         self._first_sync(len(world.tenants))
         self._apply_faults(world)
         self.state.sandbox_port, self.state.complete = self.sandbox.port, True
         self.options.data_dir.save(self.state)
+
+    def _first_seat_check(self) -> None:
+        """Run every tenant's seat check once, so a charged seat (Sunrise's) is flagged from the start.
+
+        It is a tenant admin's "Check now", with the sync account, audited as ``seat_check.run`` by "demo".
+        """
+        from sqlalchemy import select
+
+        from hub.demo.provision import DEMO_ACTOR
+        from hub.extensions import db
+        from hub.review.service import run_seat_check
+        from hub.tenants.models import HealthStatus, Tenant
+
+        assert self.app is not None
+        done = _step("first seat check of every tenant")
+        with self.app.app_context():
+            outcomes = [run_seat_check(tenant, actor=None, actor_label=DEMO_ACTOR).outcome
+                        for tenant in db.session.scalars(select(Tenant).order_by(Tenant.id)).all()]
+            flagged = db.session.scalars(select(Tenant.name).where(
+                Tenant.health_status == HealthStatus.MISCONFIGURED).order_by(Tenant.name)).all()
+        done()
+        failed = sum(1 for outcome in outcomes if outcome != "ok")
+        _echo(f"  seat check: {len(outcomes) - failed} tenants checked{f', {failed} failed' if failed else ''}; "
+              f"flagged: {', '.join(flagged) or 'none'}")
 
     def _first_sync(self, count: int) -> None:
         from hub.sync.worker import sync_pass

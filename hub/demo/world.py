@@ -5,8 +5,10 @@ their "Billing - Full" / "Billing - Read only" groups and Billing users, clients
 one Remainder per client).  This module then gives the tenants realistic names and staff, adds the
 Restricted users the demo needs, client payers of every other distribution kind (the Remainder stays
 the client's only and last one), authorizations and months of audit history
-(:mod:`hub.demo.history`), and makes one tenant misconfigured (its Full Billing account is a charged
-Standard seat).  Everything is drawn from a seeded random source: same arguments, same world.
+(:mod:`hub.demo.history`), lets the "Billing - Read only" group list users (the hub's sync account
+logs in with that Billing user, and the seat check lists the tenant's billing-company accounts), and
+makes one tenant misconfigured (its Full Billing account is a charged Standard seat).  Everything is
+drawn from a seeded random source: same arguments, same world.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from decimal import Decimal
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from tenant_connectors.base import CompanyKind, UserType
+from tenant_connectors.base import CompanyKind, Permission, UserType
 from tenant_connectors.sandbox.models import (
     Authorization,
     Client,
@@ -30,7 +32,7 @@ from tenant_connectors.sandbox.models import (
     StatusHistory,
     User,
 )
-from tenant_connectors.sandbox.seed import GROUP_FULL, PAY_START, add_user
+from tenant_connectors.sandbox.seed import GROUP_FULL, GROUP_READ_ONLY, PAY_START, add_user
 from tenant_connectors.sandbox.seed_bulk import FIRST, LAST, RESTRICTED, seed_tenants
 
 TENANT_NAMES = (
@@ -128,6 +130,7 @@ def build_world(engine: Engine, *, tenants: int, clients: int, events: int, seed
         ).all()
         for number, company in enumerate(customers, start=1):
             company.name = tenant_name(number)
+            _let_read_only_list_users(db, company)
             staff = _add_staff(db, company, rng)
             client_ids = _add_payers(db, company, rng, staff[0].user_id, end - timedelta(days=HISTORY_DAYS))
             prefix = f"t{number:03d}-acme"
@@ -146,6 +149,17 @@ def build_world(engine: Engine, *, tenants: int, clients: int, events: int, seed
             ))
         db.commit()
     return report
+
+
+def _let_read_only_list_users(db: Session, company: Company) -> None:
+    """Grant ``users:read`` to the tenant's Read only group: the sync account (its Billing user) runs the seat check.
+
+    The hub-admin guide asks for a sync credential whose group may list users; without it the seat
+    check is refused (``permission_denied``) and a charged seat would go unnoticed until someone entered.
+    """
+    group = db.scalars(select(PermissionGroup).where(PermissionGroup.company_id == company.id,
+                                                     PermissionGroup.name == GROUP_READ_ONLY)).one()
+    group.permissions = " ".join(sorted(group.permission_set | {Permission.USERS_READ.value}))
 
 
 def _add_staff(db: Session, company: Company, rng: random.Random) -> list[User]:

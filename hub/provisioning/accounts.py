@@ -1,7 +1,8 @@
 """Create hubs and hub accounts for support, each with a one-time initial password.
 
-The initial password is random, shown once (by the CLI) and must be changed at first login
-(``must_change_password``); only its argon2id hash is stored.
+The initial password is random, shown once (by the CLI, or on support's Hub admins screen through a
+sealed one-time notice) and must be changed at first login (``must_change_password``); only its
+argon2id hash is stored.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ CLI_ACTOR = "cli"
 
 
 class ProvisioningError(ValueError):
-    """A provisioning step was refused; the message says why (and never carries a secret)."""
+    """A provisioning step was refused; the message says why (and never carries a secret).
+
+    ``problems`` maps a field name (``email``, ``display_name``, ...) to what is wrong with it, when
+    the refusal came from a field check, so a screen can show it next to the field.
+    """
+
+    def __init__(self, message: str, *, problems: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = dict(problems or {})
 
 
 def initial_password() -> str:
@@ -32,7 +41,8 @@ def initial_password() -> str:
 
 
 def _account_error(exc: AccountError) -> ProvisioningError:
-    return ProvisioningError("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.problems.items()))
+    message = "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.problems.items())
+    return ProvisioningError(message, problems=exc.problems)
 
 
 def create_hub(
@@ -73,8 +83,12 @@ def create_hub_user(
     name: str,
     restricted_user_id: str | None = None,
     tenant_name: str | None = None,
+    actor: User | None = None,
 ) -> tuple[User, str]:
-    """A hub account with a one-time initial password; returns (user, password). Caller commits."""
+    """A hub account with a one-time initial password; returns (user, password). Caller commits.
+
+    :param actor: the signed-in support account on the screens; None on the command line (``cli``)
+    """
     try:
         role = Role(role)
     except ValueError:
@@ -97,7 +111,7 @@ def create_hub_user(
             display_name=name,
             role=role,
             password=password,
-            actor=None,
+            actor=actor,
             hub=hub,
             tenant_id=tenant_id,
             restricted_user_id=(restricted_user_id or "").strip() or None,
@@ -107,7 +121,8 @@ def create_hub_user(
         raise _account_error(exc) from None
     audit.record(
         "provision.user_created",
-        actor_label=CLI_ACTOR,
+        actor=actor,
+        actor_label=None if actor is not None else CLI_ACTOR,
         hub_id=user.hub_id,
         tenant_id=tenant_id,
         target_type="user",

@@ -2,7 +2,10 @@
 
 The tenant is reached with the tenant's sync account (the hub's service Billing credential and
 Restricted account, exactly as the sync engine logs in), so a tenant admin never needs, and never
-sees, a credential.  Every run, failed or not, is stored and audited as ``seat_check.run``.
+sees, a credential.  Every run, failed or not, is stored and audited as ``seat_check.run``.  A run
+that finds an account of the hub's billing company charged as a seat flags the tenant's health as
+``misconfigured`` (what the tenant lists show), a clean run clears that flag.  It runs on a tenant
+admin's "Check now" and, on a schedule, in the sync workers (:mod:`hub.review.schedule`).
 """
 
 from __future__ import annotations
@@ -57,8 +60,31 @@ def _fetch(tenant: Tenant, account: SyncAccount) -> tuple[BillingAccount, ...]:
             pass  # the tenant session expires on its own
 
 
-def run_seat_check(tenant: Tenant, *, actor: Any) -> SeatCheckRun:
-    """Check ``tenant`` now, store the snapshot and audit it (committed); the run, failed or not."""
+def charged_accounts(tenant: Tenant, accounts: tuple[BillingAccount, ...]) -> list[BillingAccount]:
+    """The charged accounts that are the hub's concern: its own billing company's (any, when the hub names none)."""
+    ref = (tenant.hub.billing_company_ref or "").strip().lower()
+    return [acc for acc in accounts if acc.charged and (
+        not ref or (acc.billing_company is not None and acc.billing_company.company_id.strip().lower() == ref))]
+
+
+def _judge_seats(tenant: Tenant, accounts: tuple[BillingAccount, ...]) -> None:
+    """Flag the tenant when the hub's billing company has a charged account there; otherwise it is healthy."""
+    charged = charged_accounts(tenant, accounts)
+    if not charged:
+        health.record_success(tenant)
+        return
+    ids = ", ".join(sorted(acc.user_id for acc in charged))
+    health.record_misconfiguration(
+        tenant, health.SEAT_CHARGED,
+        f"The seat check found {len(charged)} billing-company account(s) charged as a seat (not of user type "
+        f"Billing): {ids}.")
+
+
+def run_seat_check(tenant: Tenant, *, actor: Any, actor_label: str | None = None) -> SeatCheckRun:
+    """Check ``tenant`` now, store the snapshot and audit it (committed); the run, failed or not.
+
+    :param actor_label: who the audit log names when there is no signed-in actor (e.g. the demo's build)
+    """
     run = SeatCheckRun(hub_id=tenant.hub_id, tenant_id=tenant.id, checked_at=utcnow(),
                        checked_by_id=getattr(actor, "id", None), outcome="ok", accounts=0, charged=0)
     account = db.session.scalars(select(SyncAccount).where(SyncAccount.tenant_id == tenant.id)).first()
@@ -68,7 +94,7 @@ def run_seat_check(tenant: Tenant, *, actor: Any) -> SeatCheckRun:
     else:
         try:
             accounts = _fetch(tenant, account)
-            health.record_success(tenant)
+            _judge_seats(tenant, accounts)
         except VaultError:
             _fail(run, "vault_error", FAILURE_MESSAGES["vault_error"])
         except LookupError:
@@ -94,8 +120,8 @@ def run_seat_check(tenant: Tenant, *, actor: Any) -> SeatCheckRun:
     try:
         db.session.add(run)
         db.session.flush()
-        record("seat_check.run", actor=actor, hub_id=tenant.hub_id, tenant_id=tenant.id, target_type="seat_check_run",
-               target_id=run.id, outcome="success" if run.outcome == "ok" else "failure",
+        record("seat_check.run", actor=actor, actor_label=actor_label, hub_id=tenant.hub_id, tenant_id=tenant.id,
+               target_type="seat_check_run", target_id=run.id, outcome="success" if run.outcome == "ok" else "failure",
                detail={"accounts": run.accounts, "charged": run.charged, "error_code": run.error_code})
         db.session.commit()
     except BaseException:

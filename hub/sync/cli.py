@@ -12,7 +12,7 @@ from hub.extensions import db
 from hub.sync.service import TenantResult
 from hub.sync.worker import PassSummary, default_worker_id, run_forever, sync_pass
 
-_HEADERS = ("tenant", "status", "new events", "pages", "seconds", "error")
+_HEADERS = ("tenant", "status", "new events", "pages", "seconds", "seat check", "error")
 
 
 def summary_rows(summary: PassSummary) -> list[tuple[str, ...]]:
@@ -21,7 +21,7 @@ def summary_rows(summary: PassSummary) -> list[tuple[str, ...]]:
     for r in sorted(summary.results, key=lambda r: (r.tenant_name, r.tenant_id)):
         error = f"{r.error_code}: {r.error_message}" if r.error_code else ""
         rows.append((f"{r.tenant_name} (#{r.tenant_id})", r.status, str(r.events), str(r.pages),
-                     f"{r.elapsed:.2f}", error[:100]))
+                     f"{r.elapsed:.2f}", r.seat_check or "-", error[:100]))
     return rows
 
 
@@ -34,9 +34,10 @@ def echo_summary(summary: PassSummary) -> None:
     click.echo("  ".join("-" * w for w in widths))
     for row in rows:
         click.echo(fmt.format(*row).rstrip())
+    checks_failed = f" ({summary.seat_checks_failed} failed)" if summary.seat_checks_failed else ""
     click.echo(
         f"{len(summary.results)} tenant(s), {summary.events} new event(s), {len(summary.failed)} failed, "
-        f"{summary.elapsed:.2f}s (worker {summary.worker_id})"
+        f"{summary.seat_checks} seat check(s){checks_failed}, {summary.elapsed:.2f}s (worker {summary.worker_id})"
     )
 
 
@@ -51,7 +52,11 @@ def echo_summary(summary: PassSummary) -> None:
 @with_appcontext
 def sync_command(forever: bool, interval: float, concurrency: int, worker_id: str | None,
                  tenant_ids: tuple[int, ...]) -> None:
-    """Pull the tenants' audit events into the hub (one pass, or a worker loop)."""
+    """Pull the tenants' audit events into the hub (one pass, or a worker loop).
+
+    A tenant pulled completely is also seat-checked when its last check is older than
+    HUB_SEAT_CHECK_INTERVAL_HOURS (0: never); a failed seat check does not fail the pass.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     worker_id = worker_id or default_worker_id()
     if forever:

@@ -1,4 +1,4 @@
-"""Store a page of a tenant's audit events idempotently (``ON CONFLICT DO NOTHING``)."""
+"""Store a page of a tenant's audit events idempotently (``ON CONFLICT DO NOTHING``), with their filter choices."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.dbtypes import utcnow
 from hub.extensions import db
+from hub.sync.choices import record_choices
 from hub.sync.models import TenantAuditEvent
 from tenant_connectors.base import AuditEvent
 
@@ -54,7 +55,17 @@ def event_row(hub_id: int, tenant_id: int, event: AuditEvent, pulled_at: datetim
 
 
 def insert_events(hub_id: int, tenant_id: int, events: Iterable[AuditEvent]) -> int:
-    """Insert the events not stored yet in the current transaction; how many were new."""
+    """Insert the events not stored yet in the current transaction; how many were new.
+
+    The dashboard's filter choices of the new events are added in the same transaction
+    (:func:`hub.sync.choices.record_choices`): rows another writer stored first are not returned
+    here, and that writer records their choices itself.
+
+    Rows go in in ``remote_event_id`` order whatever the page's order: two workers storing
+    overlapping pages of one tenant (a lease taken over mid-page) then take the unique index's
+    locks in the same order and one waits for the other, instead of each holding a row the other
+    needs (a PostgreSQL deadlock that failed the page).
+    """
     pulled_at = utcnow()
     rows: dict[str, dict[str, Any]] = {}
     for event in events:
@@ -69,4 +80,6 @@ def insert_events(hub_id: int, tenant_id: int, events: Iterable[AuditEvent]) -> 
         .on_conflict_do_nothing(index_elements=["tenant_id", "remote_event_id"])
         .returning(TenantAuditEvent.id)
     )
-    return len(db.session.execute(stmt, list(rows.values())).all())
+    inserted = list(db.session.scalars(stmt, [rows[key] for key in sorted(rows)]))
+    record_choices(tenant_id, inserted)
+    return len(inserted)

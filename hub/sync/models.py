@@ -1,11 +1,11 @@
-"""TenantAuditEvent (the hub's copy of tenants' audit rows), SyncAccount and SyncState."""
+"""TenantAuditEvent (the hub's copy of tenants' audit rows), ActivityChoice, SyncAccount and SyncState."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.dbtypes import UTCDateTime, utcnow
@@ -14,6 +14,8 @@ from hub.tenants.models import BillingCredential, Tenant
 
 #: 64-bit ids on PostgreSQL (millions of events per hub); SQLite only autoincrements INTEGER keys
 BigId = BigInteger().with_variant(Integer, "sqlite")
+#: the rows of a billing company (Billing users, and the Restricted users they act for), not the clinic's own
+THIRD_PARTY = "billing_company_id IS NOT NULL"
 
 
 class TenantAuditEvent(db.Model):
@@ -23,7 +25,9 @@ class TenantAuditEvent(db.Model):
     end in ``(occurred_at, id)`` so that the dashboard pages by keyset (``(occurred_at, id) <
     (:t, :id) ORDER BY occurred_at DESC, id DESC``) under each filter it offers: hub-wide, per
     tenant, per staff member (on-behalf-of Restricted user), per Billing user, per action and per
-    entity.
+    entity.  The two partial indexes hold only billing-company rows: the dashboard's default "Our
+    billing company" (and the tenant-admin review) page through them without skipping the clinic's
+    own staff's events.
     """
 
     __tablename__ = "tenant_audit_events"
@@ -37,6 +41,10 @@ class TenantAuditEvent(db.Model):
         Index("ix_tae_hub_entity_time", "hub_id", "entity_type", "entity_id", "occurred_at", "id"),
         # tenant-admin review: activity per staff member inside one tenant
         Index("ix_tae_tenant_staff_time", "tenant_id", "on_behalf_of_user_id", "occurred_at", "id"),
+        Index("ix_tae_hub_company_time", "hub_id", "occurred_at", "id",
+              postgresql_where=text(THIRD_PARTY), sqlite_where=text(THIRD_PARTY)),
+        Index("ix_tae_tenant_company_time", "tenant_id", "occurred_at", "id",
+              postgresql_where=text(THIRD_PARTY), sqlite_where=text(THIRD_PARTY)),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -69,6 +77,43 @@ class TenantAuditEvent(db.Model):
 
     def __repr__(self) -> str:
         return f"<TenantAuditEvent {self.id} tenant={self.tenant_id} remote={self.remote_event_id}>"
+
+
+class ChoiceKind(enum.StrEnum):
+    """What an :class:`ActivityChoice` is a value of (the dashboard filter's selects)."""
+
+    STAFF = "staff"  #: on-behalf-of Restricted user id, labelled with their name
+    ACTION = "action"
+    ENTITY_TYPE = "entity_type"
+
+
+class ActivityChoice(db.Model):
+    """A value the dashboard's filter offers: a staff member, an action or an entity type seen in a tenant.
+
+    Filled by the sync in the transaction that stores the events (:mod:`hub.sync.choices`), so the
+    filter's selects read a few hundred rows here instead of grouping every event of the hub.
+    ``billing_company_id`` is the billing company of the events the value was seen in ('' for the
+    clinic's own users: '' rather than NULL so that the unique key holds on both backends), so the
+    selects can be narrowed exactly like the events ("Our billing company", the tenant-admin review).
+    ``label`` is the highest staff name seen (what ``max(on_behalf_of_name)`` over the events gives).
+    """
+
+    __tablename__ = "activity_choices"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "kind", "billing_company_id", "value"),
+        Index("ix_activity_choices_hub_kind", "hub_id", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"))
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    billing_company_id: Mapped[str] = mapped_column(String(100), default="")
+    value: Mapped[str] = mapped_column(String(100))
+    label: Mapped[str | None] = mapped_column(String(200))
+
+    def __repr__(self) -> str:
+        return f"<ActivityChoice tenant={self.tenant_id} {self.kind}={self.value!r}>"
 
 
 class SyncAccount(db.Model):

@@ -5,7 +5,12 @@ Each page is ONE transaction holding the idempotent insert of its events (a uniq
 only made while this worker still holds the tenant's lease.  A crash anywhere therefore leaves the
 cursor at the last committed event: the next run re-reads at most one page and the unique key drops
 what was already stored.  The tenant's health, the sync state and a hub audit row are written
-together in one small transaction at the end of the run.
+together in one small transaction at the end of the run; a sync login that the tenant counts as a
+charged seat flags the tenant ``misconfigured``, and a clean run leaves such a flag (raised by a
+tenant login or a seat check) in place.
+
+A run that read every page may then run the worker's seat check of the tenant: after the last
+page's commit and before the lease is released, so no other worker holds the tenant meanwhile.
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ from tenant_connectors.base import (
 PAGE_SIZE = 500
 #: what the tenant's audit report shows as the platform of the sync worker's logins
 SYNC_CLIENT = ClientInfo(platform="Billing Hub sync worker")
+#: the tenant's health message when the sync login itself is a charged seat (as a tenant login says)
+SEAT_CHARGED_MESSAGE = ("The tenant reports the sync account's Billing login as a charged Standard seat "
+                        "(no secondary prompt).")
 
 
 def _no_hook(tenant_id: int, page: int) -> None:
@@ -73,6 +81,8 @@ class TenantResult:
     elapsed: float = 0.0
     error_code: str | None = None
     error_message: str | None = None
+    #: the seat check run after the pull: ok | failed, None when none was due
+    seat_check: str | None = None
 
 
 @dataclass(slots=True)
@@ -84,10 +94,13 @@ class _Run:
     started: float
     events: int = 0
     pages: int = 0
+    #: the tenant counted the sync login as a charged seat (no secondary prompt)
+    seat_charged: bool = False
+    seat_check: str | None = None
 
     def result(self, status: str, code: str | None = None, message: str | None = None) -> TenantResult:
         return TenantResult(self.tenant_id, self.tenant_name, status, self.events, self.pages,
-                            round(time.monotonic() - self.started, 3), code, message)
+                            round(time.monotonic() - self.started, 3), code, message, self.seat_check)
 
 
 def open_session(connector: TenantConnector, login: SyncLogin) -> TenantSession:
@@ -107,11 +120,15 @@ def pull_tenant(
     *,
     page_size: int = PAGE_SIZE,
     stop: threading.Event | None = None,
+    seat_check: Callable[[Tenant], str | None] | None = None,
 ) -> TenantResult:
     """Pull every new audit event of a tenant this worker has claimed; never raises a TenantError.
 
     The connector comes from :func:`hub.tenants.connectors.connector_for`, which keeps one pooled
     instance per tenant address for the application, so successive runs reuse connections.
+
+    :param seat_check: run after a complete pull, under the lease; the outcome of the check it ran
+        (``ok``/``failed``) or None; it must not raise (it records its own failures)
     """
     state = db.session.get(SyncState, tenant_id)
     tenant = db.session.get(Tenant, tenant_id)
@@ -139,10 +156,14 @@ def pull_tenant(
         return _finish(run, "failed", code="no_credential", message="the sync account has no Billing credential")
     try:
         session = open_session(connector, login)
+        run.seat_charged = session.seat.charged or not session.is_proxy
         try:
             stopped = _pull_pages(run, connector, session, cursor, page_size, stop)
         finally:
             _logout(connector, session)
+        if not stopped and seat_check is not None and not (stop is not None and stop.is_set()):
+            _renew_lease(run)  # the check's own calls get a whole lease, like a page
+            run.seat_check = seat_check(tenant)  # never raises: it records its own failures
     except TenantError as exc:
         db.session.rollback()
         return _finish(run, "failed", error=exc)
@@ -193,6 +214,14 @@ def _commit_page(run: _Run, items: Sequence[AuditEvent], next_cursor: str | None
         db.session.rollback()
         raise
     return inserted
+
+
+def _renew_lease(run: _Run) -> None:
+    result = db.session.execute(update(SyncState).where(claims.owned(run.tenant_id, run.worker_id)).values(
+        lease_expires_at=utcnow() + timedelta(seconds=claims.lease_seconds())))
+    if result.rowcount != 1:
+        raise LeaseLost(run.tenant_id)
+    db.session.commit()
 
 
 def _start(run: _Run) -> None:
@@ -250,8 +279,10 @@ def _finish(run: _Run, status: str, *, error: TenantError | None = None, code: s
                 db.session.rollback()
                 return run.result("lease_lost")
             tenant = db.session.get(Tenant, run.tenant_id)
-            if tenant is not None and status == "ok":
-                health.record_success(tenant)
+            if tenant is not None and status == "ok" and run.seat_charged:
+                health.record_misconfiguration(tenant, health.SEAT_CHARGED, SEAT_CHARGED_MESSAGE)
+            elif tenant is not None and status == "ok":
+                health.record_contact(tenant)  # a misconfiguration seen by a login or seat check stays
             elif tenant is not None and error is not None:
                 health.record_failure(tenant, error)
             if status != "stopped":

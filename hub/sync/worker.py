@@ -4,10 +4,16 @@ Each tenant runs in its own thread with its own app context (and so its own data
 every tenant call is bounded by the connector's timeouts, so one slow, hanging or garbage-speaking
 tenant only occupies its own slot.  Claims are made a few at a time as slots free up, so several
 worker processes on one PostgreSQL share the due tenants between them.
+
+A tenant synced completely is then seat-checked when its last seat check is older than
+``SEAT_CHECK_INTERVAL_HOURS`` (:mod:`hub.review.schedule`), still under the worker's lease: a
+misconfigured Billing account is found without anyone pressing "Check now", never by two workers
+at once, and a check that fails is stored as a failed run without failing the tenant's sync.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import signal
@@ -22,8 +28,12 @@ from typing import Any
 from flask import Flask
 
 from hub.extensions import db
+from hub.review.schedule import check_if_due
 from hub.sync import claims
 from hub.sync.service import PAGE_SIZE, TenantResult, pull_tenant
+from hub.tenants.models import Tenant
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +54,39 @@ class PassSummary:
         """The tenants whose run failed."""
         return tuple(r for r in self.results if r.status == "failed")
 
+    @property
+    def seat_checks(self) -> int:
+        """Seat checks run after the tenants' pulls (failed ones included)."""
+        return sum(1 for r in self.results if r.seat_check is not None)
+
+    @property
+    def seat_checks_failed(self) -> int:
+        """Seat checks that could not list the tenant's accounts (stored as failed runs)."""
+        return sum(1 for r in self.results if r.seat_check == "failed")
+
 
 def default_worker_id() -> str:
     """A worker id unique to this process (host, pid and a random part)."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
+def scheduled_seat_check(tenant: Tenant) -> str | None:
+    """The tenant's seat check when it is due: its outcome (``ok``/``failed``), None when not due; never raises."""
+    tenant_id = tenant.id
+    try:
+        run = check_if_due(tenant)
+    except Exception as exc:  # the check stores the tenant's own failures; this is the hub's (database...)
+        db.session.rollback()
+        log.warning("seat check of tenant %s failed: internal error (%s)", tenant_id, type(exc).__name__)
+        return "failed"
+    return None if run is None else run.outcome
+
+
 def _run_one(app: Flask, tenant_id: int, worker_id: str, page_size: int,
              stop: threading.Event | None) -> TenantResult:
     with app.app_context():
         try:
-            return pull_tenant(tenant_id, worker_id, page_size=page_size, stop=stop)
+            return pull_tenant(tenant_id, worker_id, page_size=page_size, stop=stop, seat_check=scheduled_seat_check)
         finally:
             db.session.remove()
 

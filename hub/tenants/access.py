@@ -7,13 +7,14 @@ there) so that open tenant sessions of the affected agents end.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, false, or_, select
 
 from hub.accounts.models import AgentGroup, Role, User, agent_group_members
 from hub.audit import service as audit
+from hub.dbtypes import MAX_ID
 from hub.extensions import db
 from hub.tenants.models import AccessGrant, PermissionLevel, Tenant
 from hub.tenants.scope import ScopeError, ValidationError, require_admin, same_hub
@@ -143,32 +144,72 @@ def notify_revoked(revoked: RevokedAccess) -> None:
             logger.exception("access-revoked subscriber %r failed for grant %s", subscriber, revoked.grant_id)
 
 
-def agent_levels(user: User | None) -> dict[int, PermissionLevel]:
-    """Tenant id -> the highest-weight level ``user`` may use there, through direct and group grants.
+def _is_agent(user: User | None) -> bool:
+    return user is not None and user.role == Role.AGENT and user.hub_id is not None and user.is_active
 
-    Only active agents, and only active tenants of the agent's own hub, count; everyone else gets
-    an empty mapping (deny by default). Equal weights resolve to the older level (lower id).
-    """
-    if user is None or user.role != Role.AGENT or user.hub_id is None or not user.is_active:
-        return {}
+
+def _grantee(user: User) -> ColumnElement[bool]:
+    """Condition on AccessGrant: a grant of the agent's hub to the agent or one of its groups there."""
     group_ids = (
         select(agent_group_members.c.agent_group_id)
         .join(AgentGroup, AgentGroup.id == agent_group_members.c.agent_group_id)
         .where(agent_group_members.c.user_id == user.id, AgentGroup.hub_id == user.hub_id)
     )
+    return and_(AccessGrant.hub_id == user.hub_id,
+                or_(AccessGrant.user_id == user.id, AccessGrant.agent_group_id.in_(group_ids)))
+
+
+def granted_clause(user: User | None) -> ColumnElement[bool]:
+    """SQL condition on :class:`Tenant`: one of the tenants :func:`agent_levels` would name.
+
+    Lets a page filter on the agent's tenants inside the database (an ``EXISTS`` probe per tenant row)
+    instead of loading every level into Python and sending the ids back as an ``IN`` list that grows
+    with the number of tenants.
+    """
+    if not _is_agent(user):
+        return false()
+    assert user is not None
+    granted = (select(AccessGrant.id)
+               .join(PermissionLevel, PermissionLevel.id == AccessGrant.permission_level_id)
+               .where(AccessGrant.tenant_id == Tenant.id, PermissionLevel.tenant_id == Tenant.id, _grantee(user)))
+    return and_(Tenant.hub_id == user.hub_id, Tenant.active.is_(True), granted.exists())
+
+
+def level_name_column(user: User) -> ScalarSelect[str]:
+    """Correlated subquery on :class:`Tenant`: the name of the level :func:`agent_levels` picks there
+    (for a page that lists tenants filtered by :func:`granted_clause`, without a query per row)."""
+    return (select(PermissionLevel.name)
+            .join(AccessGrant, AccessGrant.permission_level_id == PermissionLevel.id)
+            .where(AccessGrant.tenant_id == Tenant.id, PermissionLevel.tenant_id == Tenant.id, _grantee(user))
+            .order_by(PermissionLevel.weight.desc(), PermissionLevel.id)
+            .limit(1).scalar_subquery())
+
+
+def agent_levels(user: User | None, tenant_ids: Iterable[int] | None = None) -> dict[int, PermissionLevel]:
+    """Tenant id -> the highest-weight level ``user`` may use there, through direct and group grants.
+
+    Only active agents, and only active tenants of the agent's own hub, count; everyone else gets
+    an empty mapping (deny by default). Equal weights resolve to the older level (lower id).
+    ``tenant_ids`` limits the answer to those tenants (a page's rows, the tenant of a request), so
+    the cost does not grow with every tenant the agent holds.
+    """
+    if not _is_agent(user):
+        return {}
+    assert user is not None
     stmt = (
         select(PermissionLevel)
         .join(AccessGrant, AccessGrant.permission_level_id == PermissionLevel.id)
         .join(Tenant, Tenant.id == PermissionLevel.tenant_id)
-        .where(
-            AccessGrant.hub_id == user.hub_id,
-            AccessGrant.tenant_id == Tenant.id,
-            Tenant.hub_id == user.hub_id,
-            Tenant.active.is_(True),
-            or_(AccessGrant.user_id == user.id, AccessGrant.agent_group_id.in_(group_ids)),
-        )
+        .where(AccessGrant.tenant_id == Tenant.id, Tenant.hub_id == user.hub_id, Tenant.active.is_(True),
+               _grantee(user))
         .order_by(PermissionLevel.weight.desc(), PermissionLevel.id)
     )
+    if tenant_ids is not None:
+        # ids come from URLs and forms: one no tenant can have must not reach the driver (overflow)
+        wanted = sorted({i for i in tenant_ids if 0 < i <= MAX_ID})
+        if not wanted:
+            return {}
+        stmt = stmt.where(Tenant.id.in_(wanted))
     best: dict[int, PermissionLevel] = {}
     for level in db.session.scalars(stmt).unique():
         best.setdefault(level.tenant_id, level)
@@ -188,6 +229,5 @@ def tenants_for(user: User | None) -> list[Tenant]:
             return []
         return list(db.session.scalars(stmt.where(Tenant.id == user.tenant_id)))
     if user.role == Role.AGENT:
-        ids = list(agent_levels(user))
-        return list(db.session.scalars(stmt.where(Tenant.id.in_(ids)))) if ids else []
+        return list(db.session.scalars(stmt.where(granted_clause(user))))
     return []

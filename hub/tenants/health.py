@@ -4,6 +4,16 @@ Only errors that say something about the tenant itself change its health: it cou
 (``unavailable``), answered outside the contract (``protocol_error``) or refused a stored Billing
 credential (``auth_failed``). An expired session or a missing TOTP code of the agent is the agent's
 business, not the tenant's, and leaves the status alone. The caller commits.
+
+A ``misconfigured`` flag (:data:`SEAT_CHARGED`: a Billing account the tenant charges as a seat) is
+raised by whatever sees such a seat: an agent's tenant login or the sync's login with a Standard-typed
+account (no secondary prompt), or a seat check that lists one.  Only a clean **seat check** clears
+it (:func:`record_success`), because only the seat check sees every billing-company account of the
+tenant.  A login or call that works says nothing about the other accounts: it records
+:func:`record_contact`, which keeps the flag.  That includes a login with the very credential that
+raised the flag now getting its secondary prompt: every source raises the same code, so the hub
+cannot tell whose flag it is (a fixed account is cleared by the next seat check, which the sync
+workers run every ``SEAT_CHECK_INTERVAL_HOURS``, or at once by a tenant admin's "Check now").
 """
 
 from __future__ import annotations
@@ -21,6 +31,8 @@ from tenant_connectors.base import (
 )
 
 MAX_MESSAGE_LENGTH = 500
+#: the code of a ``misconfigured`` flag for a Billing account the tenant charges as a seat
+SEAT_CHARGED = "billing_seat_charged"
 
 #: checked in order; the first matching class decides
 _STATUS_BY_ERROR: tuple[tuple[type[TenantError], HealthStatus | None], ...] = (
@@ -41,11 +53,27 @@ def status_for(error: TenantError) -> HealthStatus | None:
 
 
 def record_success(tenant: Tenant) -> None:
-    """The tenant answered as the contract says."""
+    """The tenant answered as the contract says and nothing is misconfigured: clears every flag.
+
+    Only for a judgement that covers every Billing account (a clean seat check); a call or login that
+    worked records :func:`record_contact`.
+    """
     tenant.health_status = HealthStatus.OK
     tenant.last_contact_at = utcnow()
     tenant.consecutive_failures = 0
     db.session.flush()
+
+
+def record_contact(tenant: Tenant) -> None:
+    """A call or login worked (an agent's entry or call, an audit sync): success, but a misconfiguration stays.
+
+    The call proves at most that its own credential is typed Billing, nothing about the other accounts.
+    """
+    if tenant.health_status == HealthStatus.MISCONFIGURED:
+        tenant.last_contact_at = utcnow()
+        db.session.flush()
+        return
+    record_success(tenant)
 
 
 def record_failure(tenant: Tenant, error: TenantError) -> HealthStatus | None:

@@ -13,12 +13,11 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, select
 
 from hub.accounts.models import AgentGroup, Hub, Role, User
+from hub.dbtypes import MAX_ID
 from hub.extensions import db
 from hub.tenants.models import AccessGrant, BillingCredential, PermissionLevel, Tenant
 
 T = TypeVar("T")
-#: ids are 32-bit INTEGER columns on every backend
-_MAX_ID = 2**31 - 1
 
 
 class ScopeError(LookupError):
@@ -78,7 +77,7 @@ def _as_id(value: Any, what: str) -> int:
         number = int(value)
     except (TypeError, ValueError):
         raise ScopeError(what) from None
-    if not 0 < number <= _MAX_ID:  # PostgreSQL would refuse an out-of-range integer with an error
+    if not 0 < number <= MAX_ID:  # PostgreSQL would refuse an out-of-range integer with an error
         raise ScopeError(what)
     return number
 

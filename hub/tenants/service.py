@@ -21,6 +21,8 @@ from hub.tenants.access import (
     RevokedAccess,
     agent_levels,
     grant_access,
+    granted_clause,
+    level_name_column,
     notify_revoked,
     on_access_revoked,
     revoke_access,
@@ -53,8 +55,9 @@ __all__ = [
     "NotAllowed", "RevokedAccess", "ScopeError", "ValidationError", "add_permission_level", "agent_levels",
     "create_tenant", "credential_context", "delete_credential", "delete_permission_level", "delete_tenant",
     "get_agent_for_hub", "get_credential_for_hub", "get_grant_for_hub", "get_group_for_hub",
-    "get_level_for_hub", "get_tenant_for_hub", "grant_access", "notify_revoked", "on_access_revoked",
-    "replace_secret", "reveal_secret", "revoke_access", "store_credential", "tenants_for",
+    "get_level_for_hub", "get_tenant_for_hub", "grant_access", "granted_clause", "level_name_column",
+    "notify_revoked", "on_access_revoked", "replace_secret", "reveal_secret", "revoke_access", "store_credential",
+    "tenants_for",
     "update_credential", "update_permission_level", "update_tenant", "validate_base_url", "validate_connector",
 ]
 

@@ -2,49 +2,47 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template
+from flask import Blueprint, Flask, jsonify, render_template
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from hub.accounts.models import Role, User
 from hub.extensions import db
-from hub.tenants.models import AccessGrant, PermissionLevel, Tenant
+from hub.tenants.access import granted_clause, level_name_column
+from hub.tenants.models import HealthStatus, Tenant
 
 bp = Blueprint("web", __name__)
 
 
-def _agent_levels(user: User) -> dict[int, PermissionLevel]:
-    """Tenant id → the level the agent may use there (the tenants service decides when present)."""
-    try:
-        from hub.tenants.service import agent_levels
-    except ImportError:  # the tenants service is not there yet: direct and group grants, highest weight
-        agent_levels = None
-    if agent_levels is not None:
-        return agent_levels(user)
-    group_ids = [g.id for g in user.groups]
-    grantee = AccessGrant.user_id == user.id
-    if group_ids:
-        grantee = grantee | AccessGrant.agent_group_id.in_(group_ids)
-    grants = db.session.scalars(select(AccessGrant).where(AccessGrant.hub_id == user.hub_id, grantee))
-    best: dict[int, PermissionLevel] = {}
-    for access in grants:
-        current = best.get(access.tenant_id)
-        if current is None or access.permission_level.weight > current.weight:
-            best[access.tenant_id] = access.permission_level
-    return best
+#: tenants needing attention listed on an agent's start page (the rest are one click away on /tenants)
+ATTENTION_LIMIT = 10
+#: what needs attention: the hub saw a problem (never contacted, ``unknown``, is not one yet)
+PROBLEMS = (HealthStatus.UNAVAILABLE, HealthStatus.PROTOCOL_ERROR, HealthStatus.AUTH_FAILED, HealthStatus.MISCONFIGURED)
 
 
-def _agent_tenants(user: User) -> list[tuple[Tenant, PermissionLevel]]:
-    levels = _agent_levels(user)
-    if not levels:
-        return []
-    tenants = db.session.scalars(
-        select(Tenant).where(Tenant.id.in_(levels), Tenant.hub_id == user.hub_id, Tenant.active.is_(True))
-        .order_by(Tenant.name)
-    )
-    return [(tenant, levels[tenant.id]) for tenant in tenants]
+@dataclass(frozen=True, slots=True)
+class AgentOverview:
+    """An agent's start page: how many tenants by health, and the first few with a problem."""
+
+    total: int
+    by_status: dict[str, int]
+    attention: list[tuple[Tenant, str]]
+    more_attention: int
+
+
+def agent_overview(user: User) -> AgentOverview:
+    """Counted and limited in the database, so the page costs the same for 5 tenants or 5,000."""
+    mine = (Tenant.hub_id == user.hub_id, Tenant.active.is_(True), granted_clause(user))
+    by_status = {str(status): int(n) for status, n in db.session.execute(
+        select(Tenant.health_status, func.count()).where(*mine).group_by(Tenant.health_status))}
+    attention = [(tenant, level or "") for tenant, level in db.session.execute(
+        select(Tenant, level_name_column(user)).where(*mine, Tenant.health_status.in_(PROBLEMS))
+        .order_by(Tenant.name, Tenant.id).limit(ATTENTION_LIMIT))]
+    needing = sum(n for status, n in by_status.items() if status in PROBLEMS)
+    return AgentOverview(sum(by_status.values()), by_status, attention, max(0, needing - len(attention)))
 
 
 @bp.route("/")
@@ -53,9 +51,7 @@ def home() -> Any:
     user: User = current_user._get_current_object()
     context: dict[str, Any] = {"user": user, "role": Role(user.role)}
     if user.role == Role.AGENT:
-        context["tenants"] = _agent_tenants(user)
-        # tenant entry belongs to the workspace pages, when they are installed
-        context["can_enter"] = "workspace.enter_page" in current_app.view_functions
+        context["overview"] = agent_overview(user)
     elif user.role == Role.TENANT_ADMIN and user.tenant_id is not None:
         context["tenant"] = db.session.scalars(
             select(Tenant).where(Tenant.id == user.tenant_id, Tenant.hub_id == user.hub_id)

@@ -28,15 +28,23 @@ def init_workspace(app: Flask) -> None:
 
 
 def _switcher() -> Any:
-    """The banner's switch form (built lazily: only pages inside a tenant render it)."""
+    """The banner's switch form over the open tenant sessions (None when there is nothing to switch to).
+
+    Built lazily: only pages inside a tenant render it.
+    """
     from hub.workspace.dashboard import switcher_choices
     from hub.workspace.forms import SwitchForm, choices
+    from hub.workspace.sessions import current_session_id
 
     if not current_user.is_authenticated or current_user.role != Role.AGENT:
         return None
-    form = SwitchForm(formdata=None)
-    form.tenant_id.choices = choices(switcher_choices(current_user._get_current_object()))
     workspace = g.get("workspace")
-    if workspace is not None:
-        form.tenant_id.data = workspace.tenant.id
+    current = None if workspace is None else workspace.tenant.id
+    found = switcher_choices(current_user._get_current_object(), user_session_id=current_session_id(),
+                             current_tenant_id=current)
+    if len(found) < 2:
+        return None  # nowhere else open to switch to: the banner's "find a tenant" search is the way
+    form = SwitchForm(formdata=None)
+    form.tenant_id.choices = choices(found)
+    form.tenant_id.data = current
     return form

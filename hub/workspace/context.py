@@ -19,6 +19,7 @@ from flask_login import current_user
 
 from hub import clock
 from hub.accounts.models import Role
+from hub.dbtypes import MAX_ID
 from hub.extensions import db, login_manager
 from hub.tenants import health
 from hub.tenants.connectors import connector_for
@@ -32,7 +33,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: last_used_at / tenant last contact are written at most this often
 TOUCH_INTERVAL = timedelta(seconds=30)
-#: statuses a working call clears (auth_failed / misconfigured need a new login to be judged)
+#: statuses a working call clears (auth_failed needs a new login to be judged, misconfigured a seat check)
 _RECOVERABLE = frozenset({HealthStatus.UNKNOWN, HealthStatus.UNAVAILABLE, HealthStatus.PROTOCOL_ERROR})
 
 
@@ -67,6 +68,8 @@ def tenant_required(view: F) -> F:
         if current_user.role != Role.AGENT:
             abort(403)
         user = current_user._get_current_object()
+        if not 0 < kwargs["tenant_id"] <= MAX_ID:
+            abort(404)  # no tenant has it, and the database driver would refuse to even compare it
         # access is re-judged on every request: a grant revoked, a group membership removed or a
         # level changed since the session opened ends that session here, before any tenant call
         if hooks.end_unentitled_sessions(user.id, kwargs["tenant_id"], "access_changed"):
@@ -101,7 +104,7 @@ def _touch(tenant: Tenant, record: TenantSessionRecord) -> None:
         return
     record.last_used_at = now
     if recovering or tenant.health_status == HealthStatus.OK:
-        health.record_success(tenant)
+        health.record_contact(tenant)
     db.session.commit()
 
 

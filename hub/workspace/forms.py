@@ -53,9 +53,10 @@ class SecondaryForm(FlaskForm):
 
 
 class SwitchForm(FlaskForm):
-    """The banner's tenant switcher."""
+    """The banner's tenant switcher (the view checks the agent may enter the chosen tenant)."""
 
-    tenant_id = SelectField("Switch to", coerce=int, validators=[InputRequired()], validate_choice=True)
+    # the banner lists only the open sessions; entering any other granted tenant is allowed too
+    tenant_id = SelectField("Switch to", coerce=int, validators=[InputRequired()], validate_choice=False)
 
 
 def _amount(form: Any, field: Any) -> None:

@@ -68,7 +68,7 @@ def end_unentitled_sessions(user_id: int, tenant_id: int, reason: str = "access_
     if not rows:
         return 0
     user = db.session.get(User, user_id)
-    level = agent_levels(user).get(tenant_id) if user is not None else None
+    level = agent_levels(user, [tenant_id]).get(tenant_id) if user is not None else None
     stale = [row for row in rows
              if level is None or row.credential_id is None or _credential_level(row) != level.id]
     return end_records(stale, reason)

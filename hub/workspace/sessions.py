@@ -54,8 +54,7 @@ class EntryError(Exception):
 
 def tenant_for_agent(user: User, tenant_id: int) -> Tenant | None:
     """The tenant if ``user`` may enter it (same hub, granted, active), else None."""
-    levels = agent_levels(user)
-    if tenant_id not in levels:
+    if tenant_id not in agent_levels(user, [tenant_id]):
         return None
     tenant = db.session.get(Tenant, tenant_id)
     if tenant is None or tenant.hub_id != user.hub_id or not tenant.active:
@@ -78,7 +77,7 @@ def _fail(user: User, tenant: Tenant, stage: str, reason: str, message: str, **k
 
 
 def _credential_for(user: User, tenant: Tenant) -> BillingCredential | None:
-    level = agent_levels(user).get(tenant.id)
+    level = agent_levels(user, [tenant.id]).get(tenant.id)
     if level is None:
         return None
     return db.session.scalars(
@@ -140,7 +139,7 @@ def _new_pending(
     db.session.flush()  # the row id is part of the seal's context
     pending.challenge_sealed = vault.seal(challenge.challenge_id, context=pending.challenge_context())
     pending.challenge_key_id = vault.key_id_of(pending.challenge_sealed)
-    health.record_success(tenant)
+    health.record_contact(tenant)  # this credential asks for the prompt; it says nothing about the others
     db.session.commit()
     return pending
 
@@ -218,10 +217,10 @@ def _opened(
     record = records.store(user, tenant, credential, session, current_session_id())
     if record.seat_charged or not session.is_proxy:
         health.record_misconfiguration(
-            tenant, "billing_seat_charged",
+            tenant, health.SEAT_CHARGED,
             "The tenant reports the Billing account as a charged Standard seat (no secondary prompt).")
     else:
-        health.record_success(tenant)
+        health.record_contact(tenant)  # a flag (another credential's, a seat check's) stays: see health
     acting = session.acting_for
     audit("tenant.entered", actor=user, tenant_id=tenant.id, target_type="tenant", target_id=tenant.id,
           detail={"session_record_id": record.id, "credential_id": record.credential_id, "proxy": session.is_proxy,

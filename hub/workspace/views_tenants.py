@@ -13,7 +13,7 @@ from hub.tenants.models import HealthStatus, Tenant
 from hub.workspace import dashboard as dashboard_service
 from hub.workspace import records, sessions
 from hub.workspace.blueprint import agent, bp, int_arg, tenant_or_404
-from hub.workspace.forms import ActionForm, SecondaryForm, SwitchForm, choices
+from hub.workspace.forms import ActionForm, SecondaryForm, SwitchForm
 from hub.workspace.models import PendingTenantLogin
 
 
@@ -61,11 +61,11 @@ def enter(tenant_id: int) -> Response:
 def switch() -> Response:
     """Go to another tenant: its open session, or the enter flow when none is open."""
     form = SwitchForm()
-    form.tenant_id.choices = choices(dashboard_service.switcher_choices(agent()))
-    if not form.validate_on_submit():
+    # any tenant the agent may enter is a valid target, not only the few the banner lists
+    tenant = sessions.tenant_for_agent(agent(), form.tenant_id.data) if form.validate_on_submit() else None
+    if tenant is None:
         flash("Choose a tenant to switch to.", "error")
         return redirect(url_for("workspace.dashboard"))
-    tenant = tenant_or_404(form.tenant_id.data)
     if records.open_record(agent(), tenant, sessions.current_session_id()) is not None:
         return redirect(url_for("workspace.client_list", tenant_id=tenant.id))
     return _begin(tenant)

@@ -16,8 +16,8 @@ from hub.tenants.models import BillingCredential
 from tests import factories
 from tests.admin_views.conftest import body, populate
 
-SCREENS = ("hubs", "staff", "agent_groups", "tenants", "permission_levels", "credentials", "access_levels",
-           "audit_log")
+SCREENS = ("hubs", "hub_admins", "staff", "agent_groups", "tenants", "permission_levels", "credentials",
+           "access_levels", "audit_log")
 
 
 def _urls(ids: dict[str, int]) -> list[str]:
@@ -39,6 +39,7 @@ def test_canaries_appear_nowhere(app, client_for, caplog) -> None:
     factories.make_credential(data.tenant, "Read only", secret=canaries[1])
     other = populate(factories.make_hub(), secret=canaries[2])
     totp_user = factories.make_user(role="agent", hub=hub, totp_secret=totp_canary)
+    hub_admin = factories.make_user(role="hub_admin", hub=hub, totp_secret=totp_canary)
     db.session.commit()
     sealed = [c.secret_sealed for c in db.session.scalars(select(BillingCredential))]
     sealed += [u.totp_secret_sealed for u in db.session.scalars(select(User)) if u.totp_secret_sealed]
@@ -46,7 +47,7 @@ def test_canaries_appear_nowhere(app, client_for, caplog) -> None:
     forbidden = [*canaries, totp_canary, *sealed, *hashes]
     ids = {"staff": totp_user.id, "agent_groups": data.group.id, "tenants": data.tenant.id,
            "permission_levels": data.level.id, "credentials": data.credential.id,
-           "access_levels": data.grant.id, "hubs": hub.id,
+           "access_levels": data.grant.id, "hubs": hub.id, "hub_admins": hub_admin.id,
            "audit_log": db.session.scalars(select(AuditEvent.id)).first()}
     db.session.rollback()
 

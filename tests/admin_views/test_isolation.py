@@ -112,8 +112,22 @@ def test_audit_log_of_another_hub_is_404(client_for, two_hubs) -> None:
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == count
 
 
-@pytest.mark.parametrize("bad_id", ["abc", "-1", "999999", "1.5", ""])
+@pytest.mark.parametrize("bad_id", ["abc", "-1", "999999", "1.5", "", "2147483648", "99999999999999999999"])
 def test_garbage_ids_are_404_not_500(client_for, two_hubs, bad_id) -> None:
     browser, _ = client_for("hub_admin", two_hubs[0].hub)
     response = browser.get(f"/admin/tenants/details/?id={bad_id}")
     assert response.status_code in (404, 302)
+    assert browser.get(f"/admin/audit_log/details/?id={bad_id}").status_code in (404, 302)
+    token = csrf_token_from(browser.get("/admin/tenants/").get_data(as_text=True))
+    action = browser.post("/admin/tenants/action/", data={"csrf_token": token, "action": "delete", "rowid": bad_id})
+    assert action.status_code in (404, 302)
+
+
+@pytest.mark.parametrize("url", ["/admin/tenants/\r\nSet-Cookie: a=b", "/admin/\n", "\x7f"])
+def test_return_address_with_control_characters_is_400_not_500(client_for, two_hubs, url) -> None:
+    browser, _ = client_for("hub_admin", two_hubs[0].hub)
+    token = csrf_token_from(browser.get("/admin/tenants/").get_data(as_text=True))
+    action = browser.post("/admin/tenants/action/", data={"csrf_token": token, "action": "nope", "url": url})
+    assert action.status_code == 400 and "return address" in action.get_data(as_text=True)
+    assert browser.get("/admin/tenants/", query_string={"url": url}).status_code == 400
+    assert browser.get("/admin/tenants/", query_string={"url": "/admin/tenants/"}).status_code == 200

@@ -10,6 +10,7 @@ from tests.admin_views.conftest import body
 SCREENS = {
     "/admin/": {"support", "hub_admin"},
     "/admin/hubs/": {"support"},
+    "/admin/hub_admins/": {"support"},
     "/admin/staff/": {"hub_admin"},
     "/admin/agent_groups/": {"hub_admin"},
     "/admin/tenants/": {"hub_admin"},

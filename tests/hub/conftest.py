@@ -7,16 +7,15 @@ Every test that takes ``app`` runs once per backend in ``BACKENDS``; PostgreSQL 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from hub import clock, create_app
 from hub.extensions import db
+from hub.testing import scratch_schema
 from tests import factories
 from tests.forms import login
 
@@ -48,17 +47,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'hub.sqlite3'}"
         return
     assert PG_URL is not None
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(PG_URL, prefix="t") as url:
+        yield url
 
 
 @pytest.fixture

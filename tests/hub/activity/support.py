@@ -8,9 +8,10 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from hub.extensions import db
+from hub.sync.choices import rebuild_choices
 from hub.sync.models import TenantAuditEvent as Event
 from hub.tenants.models import Tenant
 
@@ -64,16 +65,37 @@ def varied_rows(tenants: Sequence[Tenant], count: int, *, start: datetime = BASE
 
 
 def insert_rows(rows: Iterable[dict[str, Any]]) -> None:
-    """Bulk insert and commit."""
+    """Bulk insert (around the sync, so the filter's choices of those tenants are rebuilt) and commit."""
     rows = list(rows)
     if rows:
         db.session.execute(insert(Event), rows)
+        rebuild_choices({r["tenant_id"] for r in rows})
     db.session.commit()
 
 
 def ids_where(*clauses: Any) -> list[int]:
     """Event ids matching ``clauses``, newest first: the reference the pages are compared with."""
     stmt = select(Event.id).where(*clauses).order_by(Event.occurred_at.desc(), Event.id.desc())
+    return list(db.session.scalars(stmt))
+
+
+def grouped_staff_choices(scope: Any) -> list[tuple[str, str]]:
+    """The staff select as the dashboard first built it: a GROUP BY over every event of the scope.
+
+    The reference the ``activity_choices`` side table is compared with.
+    """
+    stmt = (
+        select(Event.on_behalf_of_user_id, func.max(Event.on_behalf_of_name))
+        .where(*scope.clauses(), Event.on_behalf_of_user_id.is_not(None))
+        .group_by(Event.on_behalf_of_user_id).order_by(Event.on_behalf_of_user_id)
+    )
+    return [(staff_id, name or staff_id) for staff_id, name in db.session.execute(stmt)]
+
+
+def grouped_values(scope: Any, column_name: str) -> list[str]:
+    """The action / entity type select as first built: distinct values grouped from the events (reference)."""
+    column = {"action": Event.action, "entity_type": Event.entity_type}[column_name]
+    stmt = select(column).where(*scope.clauses(), column.is_not(None)).group_by(column).order_by(column)
     return list(db.session.scalars(stmt))
 
 

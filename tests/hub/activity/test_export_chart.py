@@ -37,7 +37,8 @@ def test_export_matches_the_filter_row_for_row_and_is_audited_before_streaming(w
         audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export.csv")).one()
         assert audit.actor_id == user.id and audit.hub_id == world.hub.id
         assert audit.detail == {"page": "activity", "rows": len(expected),
-                                "filter": {"tenant_id": tenant.id, "staff": "acme.alice", "date_from": "2024-03-02"}}
+                                "filter": {"tenant_id": tenant.id, "staff": "acme.alice", "date_from": "2024-03-02",
+                                           "who": "company"}}
         rows = _csv(response.get_data(as_text=True))
     remote = dict(db.session.execute(select(Event.id, Event.remote_event_id).where(Event.id.in_(expected))).all())
     assert [r["remote_event_id"] for r in rows] == [remote[i] for i in expected]

@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 
 from tests.hub.activity.conftest import World
 
-NAMES = ["tenant", "staff", "user", "action", "entity_type", "entity_id", "from", "to", "per_page", "cursor"]
+NAMES = ["tenant", "staff", "user", "action", "entity_type", "entity_id", "from", "to", "per_page", "cursor", "who"]
 VALUES = st.one_of(
     st.text(max_size=40), st.integers(-10**12, 10**12).map(str), st.dates().map(str),
-    st.sampled_from(["2024-02-30", "9999-12-31", "0001-01-01", "½", "²", "\x00", "' OR 1=1 --", "%", "acme.bob"]),
+    st.sampled_from(["2024-02-30", "9999-12-31", "0001-01-01", "½", "²", "\x00", "' OR 1=1 --", "%", "acme.bob",
+                     "everyone", "company"]),
 )
 
 

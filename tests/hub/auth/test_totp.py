@@ -171,5 +171,5 @@ def test_reset_lets_the_user_log_in_with_password_then_enrol_again(client: Flask
     totp.reset_totp(user, actor=admin)
     db.session.commit()
     assert not user.totp_enabled and user.totp_secret_sealed is None
-    assert login(client, user.email, factories.DEFAULT_PASSWORD).headers["Location"] == "/"
+    assert login(client, user.email, factories.DEFAULT_PASSWORD).headers["Location"] == "/account/totp"
     assert audit_actions("auth.totp_reset")[-1].actor_id == admin.id

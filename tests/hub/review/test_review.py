@@ -116,7 +116,9 @@ def test_seat_check_flags_the_standard_billing_account(app, client, login_as, sa
     hub = factories.make_hub()
     tenant = sandbox_tenant(sandbox, hub)
     login_as("tenant_admin", hub=hub, tenant=tenant)
-    assert "No check has been run yet." in client.get("/review").get_data(as_text=True)
+    first = client.get("/review").get_data(as_text=True)
+    assert "No check has been run yet." in first
+    assert f"checks on its own every {app.config['SEAT_CHECK_INTERVAL_HOURS']:g} hours" in first
     response = submit(client, "/review/seat-check", {}, form_url="/review", follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "Seat check done: 1 of 4 billing-company accounts are charged." in html

@@ -15,6 +15,7 @@ from hub.extensions import db
 from hub.sync import service
 from hub.sync.accounts import set_sync_account
 from hub.sync.models import TenantAuditEvent
+from hub.sync.service import SYNC_CLIENT
 from hub.tenants.models import Tenant
 from tenant_connectors.sandbox import clock as sandbox_clock
 from tenant_connectors.sandbox.models import AuditRow, Company
@@ -28,8 +29,11 @@ FAST_TIMEOUTS = {"TENANT_CONNECT_TIMEOUT": 1.0, "TENANT_READ_TIMEOUT": 1.0, "TEN
 #: bounds for the tests about healthy tenants: generous, so a loaded test machine cannot time a call out
 #: (a timed-out call the tenant did serve would add an audit row and upset exact counts)
 SAFE_TIMEOUTS = {"TENANT_CONNECT_TIMEOUT": 2.0, "TENANT_READ_TIMEOUT": 5.0, "TENANT_TOTAL_TIMEOUT": 10.0}
-#: the tests re-sync at once (production waits SYNC_MIN_INTERVAL_SECONDS after a success)
-SYNC_TEST_CONFIG = {**SAFE_TIMEOUTS, "SYNC_MIN_INTERVAL_SECONDS": 0}
+#: the tests re-sync at once (production waits SYNC_MIN_INTERVAL_SECONDS after a success), and count the
+#: tenant's rows exactly: no scheduled seat check adds its own logins (tests/hub/sync/test_seat_checks.py)
+SYNC_TEST_CONFIG = {**SAFE_TIMEOUTS, "SYNC_MIN_INTERVAL_SECONDS": 0, "SEAT_CHECK_INTERVAL_HOURS": 0}
+#: the tenant rows of a seat check the sync ran after its last read: login, secondary login, list, logout
+SEAT_CHECK_ROWS = 4
 
 
 @dataclass
@@ -49,15 +53,27 @@ class SyncWorld:
         """The hub holds exactly the tenant's events up to the last page it read, each once.
 
         Returns the tenant's rows the hub does not hold: only the sync's own final ``GET /audit`` and
-        logout may come after the last page it read (they are picked up by the next run).
+        logout may come after the last page it read (they are picked up by the next run), and the calls
+        of a seat check the worker ran before releasing the tenant — all made by the sync worker.
         """
         stored = stored_event_ids(self.tenants[slug].id)
         remote = self.tenant_event_ids(slug)
         assert len(stored) == len(set(stored)), "an event was stored twice"
         assert sorted(stored, key=int) == remote[: len(stored)], "stored events differ from the tenant's"
         tail = remote[len(stored):]
-        assert len(tail) <= 2, f"events left behind: {tail} {self.describe(tail)}"
+        assert len(tail) <= 2 + SEAT_CHECK_ROWS, f"events left behind: {tail} {self.describe(tail)}"
+        if len(tail) > 2:
+            assert set(self.platforms(tail)) == {SYNC_CLIENT.platform}, f"events left behind: {self.describe(tail)}"
         return tail
+
+    def platforms(self, ids: list[str]) -> list[str | None]:
+        """The client platform of sandbox audit rows (the sync worker names itself)."""
+        engine = create_engine(self.server.database_url)
+        try:
+            with Session(engine) as s:
+                return list(s.scalars(select(AuditRow.platform).where(AuditRow.id.in_([int(i) for i in ids]))))
+        finally:
+            engine.dispose()
 
 
     def describe(self, ids: list[str]) -> list[tuple[str, str | None, str | None]]:

@@ -1,8 +1,10 @@
-"""Two ``flask hub sync`` processes on one PostgreSQL share 20 tenants and pull every event once."""
+"""Two ``flask hub sync`` processes on one PostgreSQL share 20 tenants, pull every event once and seat-check
+each tenant once."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,6 +15,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from hub.extensions import db
+from hub.review.models import SeatCheckRun
 from hub.sync.models import SyncState, TenantAuditEvent
 from tenant_connectors.sandbox.testing import SandboxServer
 from tests.hub.conftest import PG_URL, TEST_CONFIG, TEST_VAULT_KEYS
@@ -31,6 +34,7 @@ def _worker(database_url: str, worker_id: str) -> subprocess.Popen[str]:
         "HUB_TENANT_CONNECT_TIMEOUT": str(SAFE_TIMEOUTS["TENANT_CONNECT_TIMEOUT"]),
         "HUB_TENANT_READ_TIMEOUT": str(SAFE_TIMEOUTS["TENANT_READ_TIMEOUT"]),
         "HUB_TENANT_TOTAL_TIMEOUT": str(SAFE_TIMEOUTS["TENANT_TOTAL_TIMEOUT"]),
+        "HUB_SEAT_CHECK_INTERVAL_HOURS": "24",
     }
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "hub", "hub", "sync", "--concurrency", "4", "--worker-id", worker_id],
@@ -74,3 +78,8 @@ def test_two_worker_processes_pull_every_event_exactly_once(
             total += len(stored)
         assert db.session.scalar(select(func.count()).select_from(TenantAuditEvent)) == total
         assert all(s.lease_owner is None for s in db.session.scalars(select(SyncState)))
+        # each tenant synced was seat-checked once, by whichever worker held it
+        checks = dict(db.session.execute(select(SeatCheckRun.tenant_id, func.count())
+                                         .group_by(SeatCheckRun.tenant_id)).all())
+        assert checks == {tenant.id: 1 for tenant in world.tenants.values()}
+        assert sum(int(re.search(r"(\d+) seat check\(s\)", out).group(1)) for out, _err in outputs) == TENANTS

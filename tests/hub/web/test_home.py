@@ -6,31 +6,62 @@ from flask.testing import FlaskClient
 
 from hub.extensions import db
 from tests import factories
+from tests.sql import count_sql
 
 XSS = "<script>alert(1)</script>"
 
 
-def test_agent_sees_the_tenants_granted_to_them_and_their_groups(client: FlaskClient, login_as) -> None:
+def test_agent_sees_counts_and_the_granted_tenants_needing_attention(client: FlaskClient, login_as) -> None:
     hub = factories.make_hub()
-    direct = factories.make_tenant(hub, name="Good Therapy")
-    via_group = factories.make_tenant(hub, name="Calm Minds")
-    both = factories.make_tenant(hub, name="Both Ways")
-    factories.make_tenant(hub, name="Not Granted")
-    foreign = factories.make_tenant(factories.make_hub(), name="Other Hub Tenant")
+    direct = factories.make_tenant(hub, name="Good Therapy", health_status="unavailable")
+    via_group = factories.make_tenant(hub, name="Calm Minds", health_status="misconfigured")
+    both = factories.make_tenant(hub, name="Both Ways", health_status="auth_failed")
+    healthy = factories.make_tenant(hub, name="All Fine", health_status="ok")
+    factories.make_tenant(hub, name="Not Granted", health_status="unavailable")
+    foreign = factories.make_tenant(factories.make_hub(), name="Other Hub Tenant", health_status="unavailable")
     agent = login_as("agent", hub=hub)
     group = factories.make_group(hub, members=(agent,))
     factories.grant(direct, "Read only", user=agent)
     factories.grant(via_group, "Full", group=group)
     factories.grant(both, "Read only", user=agent)
     factories.grant(both, "Full", group=group)
+    factories.grant(healthy, "Full", user=agent)
     factories.grant(foreign, "Full", user=factories.make_user(role="agent", hub=foreign.hub))
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
-    assert "Good Therapy" in page and "Calm Minds" in page and "Both Ways" in page
+    counts = page.split('id="tenant-counts"', 1)[1].split("</p>", 1)[0]
+    assert "4 tenants open to you" in counts
+    assert ">1 ok<" in counts and ">1 unavailable<" in counts and ">1 misconfigured<" in counts
+    attention = page.split('id="attention"', 1)[1].split("</table>", 1)[0]
+    assert "Good Therapy" in attention and "Calm Minds" in attention and "Both Ways" in attention
+    assert "All Fine" not in attention
     assert "Not Granted" not in page and "Other Hub Tenant" not in page
-    row = page.split("Both Ways", 1)[1].split("</tr>", 1)[0]
+    row = attention.split("Both Ways", 1)[1].split("</tr>", 1)[0]
     assert "Full" in row  # the highest level wins
     assert "/admin/" not in page
+
+
+def test_agent_start_page_costs_the_same_for_few_or_many_tenants(app, client: FlaskClient, login_as) -> None:
+    hub = factories.make_hub()
+    agent = login_as("agent", hub=hub)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            factories.grant(factories.make_tenant(hub, health_status="unavailable"), "Full", user=agent)
+        db.session.commit()
+
+    def statements() -> tuple[int, str]:
+        with count_sql() as sent:
+            page = client.get("/").get_data(as_text=True)
+        return sent["statements"], page
+
+    add(3)
+    few, page = statements()
+    assert page.count("/enter") == 3
+    add(40)
+    many, page = statements()
+    assert many == few
+    assert page.count("/enter") == 10 and "33 more on the tenant dashboard" in page
 
 
 def test_agent_without_grants_is_told_so(client: FlaskClient, login_as) -> None:
@@ -62,7 +93,7 @@ def test_tenant_admin_sees_their_tenant_only(client: FlaskClient, login_as) -> N
 
 def test_stored_text_renders_escaped(client: FlaskClient, login_as) -> None:
     hub = factories.make_hub(name=f"Hub {XSS}")
-    tenant = factories.make_tenant(hub, name=f"Tenant {XSS}")
+    tenant = factories.make_tenant(hub, name=f"Tenant {XSS}", health_status="auth_failed")
     agent = login_as("agent", hub=hub, display_name=f"Name {XSS}")
     factories.grant(tenant, "Full", user=agent)
     db.session.commit()
@@ -74,7 +105,7 @@ def test_stored_text_renders_escaped(client: FlaskClient, login_as) -> None:
 
 def test_tenant_supplied_level_names_are_escaped(client: FlaskClient, login_as) -> None:
     hub = factories.make_hub()
-    tenant = factories.make_tenant(hub, levels=(f"Level {XSS}",))
+    tenant = factories.make_tenant(hub, levels=(f"Level {XSS}",), health_status="unavailable")
     agent = login_as("agent", hub=hub)
     factories.grant(tenant, f"Level {XSS}", user=agent)
     db.session.commit()
@@ -87,14 +118,11 @@ def test_health_check_is_public_and_says_little(client: FlaskClient) -> None:
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
 
 
-def test_granted_tenants_link_to_tenant_entry_when_the_workspace_exists(app, client: FlaskClient, login_as) -> None:
+def test_tenants_needing_attention_link_to_tenant_entry(client: FlaskClient, login_as) -> None:
     hub = factories.make_hub()
-    tenant = factories.make_tenant(hub, name="Good Therapy")
+    tenant = factories.make_tenant(hub, name="Good Therapy", health_status="protocol_error")
     agent = login_as("agent", hub=hub)
     factories.grant(tenant, "Full", user=agent)
     db.session.commit()
     page = client.get("/").get_data(as_text=True)
-    if "workspace.enter_page" in app.view_functions:
-        assert f'href="/tenants/{tenant.id}/enter"' in page
-    else:
-        assert "/enter" not in page
+    assert f'href="/tenants/{tenant.id}/enter"' in page

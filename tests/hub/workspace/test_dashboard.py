@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from hub.extensions import db
 from hub.tenants.models import AccessGrant, HealthStatus, PermissionLevel, Tenant
 from tests import factories
 from tests.hub.workspace.conftest import page_text
-
-
-@contextmanager
-def count_statements():
-    """Count SQL statements sent while the block runs."""
-    counter: dict = {"n": 0}
-
-    def _count(conn, cursor, statement, *_args) -> None:
-        counter["n"] += 1
-        counter.setdefault("sql", []).append(statement[:80])
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", _count)
-    try:
-        yield counter
-    finally:
-        event.remove(engine, "before_cursor_execute", _count)
+from tests.sql import count_sql
 
 
 def _many_tenants(hub, user, n: int, start: int = 0) -> None:
@@ -56,18 +38,18 @@ def test_thousand_tenants_right_rows_bounded_queries(client, login_as):
     assert other.id and not_granted.id
     _many_tenants(hub, user, 3)
     client.get("/tenants")  # warm up (session touch, template compile)
-    with count_statements() as small:
+    with count_sql() as small:
         client.get("/tenants")
     _many_tenants(hub, user, 997, start=3)
     client.get("/tenants")  # the same warm-up: the commit above expired the test's identity map
-    with count_statements() as big:
+    with count_sql() as big:
         page = client.get("/tenants")
     html = page_text(page)
     assert page.status_code == 200
     assert "1000 tenants" in html and "Page 1 of 40" in html
     assert "Tenant 0000" in html and "Tenant 0025" not in html
     assert "9999" not in html and "8888" not in html
-    assert big["n"] == small["n"] and big["n"] <= 8, (small["sql"], big["sql"])
+    assert big["statements"] == small["statements"] and big["statements"] <= 8, (small["sql"], big["sql"])
     found = page_text(client.get("/tenants?q=tenant 0999"))
     assert "1 tenant<" in found.replace("1 tenant\n", "1 tenant<") or "<p>1 tenant</p>" in found
     assert "Tenant 0999" in found
@@ -88,3 +70,43 @@ def test_dashboard_shows_level_health_and_open_session(client, hubworld, agent):
     assert "Full" in gt_row and ">ok<" in gt_row and ">open<" in gt_row
     cw_row = html[html.index(f'data-tenant-id="{hubworld.cw.id}"'):]
     assert "Enter" in cw_row[:cw_row.index("</tr>")]
+
+
+def _measure(client, url: str) -> dict:
+    client.get(url)  # warm-up: session touch, template compile, the test's identity map expired by commits
+    with count_sql() as sent:
+        response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    sent["html"] = page_text(response)
+    return sent
+
+
+def test_tenants_page_sql_does_not_grow_with_the_agents_tenants(client, login_as):
+    hub = factories.make_hub()
+    user = login_as("agent", hub=hub)
+    _many_tenants(hub, user, 5)
+    small = _measure(client, "/tenants")
+    _many_tenants(hub, user, 55, start=5)
+    big = _measure(client, "/tenants")
+    assert "5 tenants" in small["html"] and "60 tenants" in big["html"] and "Page 1 of 3" in big["html"]
+    # the same statements with the same parameters: no per-tenant query, no id list of every tenant
+    assert (big["statements"], big["parameters"]) == (small["statements"], small["parameters"]), \
+        (small["sql"], big["sql"])
+
+
+def test_tenant_page_switcher_lists_open_sessions_not_every_tenant(client, hubworld, agent):
+    from tests.hub.workspace.conftest import enter
+
+    enter(client, hubworld.gt)
+    enter(client, hubworld.cw)
+    url = f"/tenants/{hubworld.cw.id}/clients"
+    small = _measure(client, url)
+    _many_tenants(hubworld.hub, agent, 60)
+    big = _measure(client, url)
+    switcher = big["html"][big["html"].index('name="tenant_id"'):]
+    switcher = switcher[:switcher.index("</select>")]
+    assert switcher.count("<option") == 2, switcher
+    assert "Good Therapy, Inc" in switcher and "Calm Waters Clinic" in switcher and "Tenant 0" not in switcher
+    assert 'id="find-tenant"' in big["html"]  # every other tenant is one search away
+    assert (big["statements"], big["parameters"]) == (small["statements"], small["parameters"]), \
+        (small["sql"], big["sql"])

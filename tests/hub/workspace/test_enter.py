@@ -51,15 +51,18 @@ def _token_of(row: TenantSessionRecord):
 def test_switching_keeps_both_sessions_and_switch_back_needs_no_prompt(client, hubworld, agent):
     enter(client, hubworld.gt)
     page = client.get(f"/tenants/{hubworld.gt.id}/clients")
-    assert "Calm Waters Clinic" in page_text(page)  # the switcher lists the other tenant
+    # the banner's switcher lists open sessions only: none but this one yet, so only the search shows
+    assert 'name="tenant_id"' not in page_text(page) and 'id="find-tenant"' in page_text(page)
     from tests.forms import csrf_token_from
 
     token = csrf_token_from(page_text(page))
+    # switching to a granted tenant the banner does not list still works: it starts the enter flow
     to_cw = client.post("/tenants/switch", data={"csrf_token": token, "tenant_id": hubworld.cw.id})
     assert to_cw.headers["Location"].endswith(f"/tenants/{hubworld.cw.id}/secondary")
     done = answer_secondary(client, hubworld.cw, *ALICE)
     assert done.headers["Location"].endswith(f"/tenants/{hubworld.cw.id}/clients")
     assert {r.tenant_id for r in _open_rows(agent.id)} == {hubworld.gt.id, hubworld.cw.id}
+    assert "Calm Waters Clinic" in page_text(client.get(f"/tenants/{hubworld.gt.id}/clients"))  # now listed
     back = client.post("/tenants/switch", data={"csrf_token": token, "tenant_id": hubworld.gt.id})
     assert back.headers["Location"].endswith(f"/tenants/{hubworld.gt.id}/clients")
     assert "Rivera, Ana" in page_text(client.get(back.headers["Location"]))
@@ -86,6 +89,26 @@ def test_leave_ends_the_session_at_the_tenant(client, hubworld, agent):
     assert again.status_code == 302 and again.headers["Location"].endswith(f"/tenants/{hubworld.gt.id}/enter")
     actions = [e.action for e in db.session.scalars(select(AuditEvent))]
     assert "tenant.left" in actions
+
+
+def test_switch_to_a_tenant_not_granted_or_junk_goes_back_to_the_dashboard(client, hubworld, agent):
+    from tests import factories
+    from tests.forms import csrf_token_from
+
+    not_granted = factories.make_tenant(hubworld.hub, name="Not Granted Clinic")
+    db.session.commit()
+    token = csrf_token_from(page_text(client.get("/tenants")))
+    for value in (not_granted.id, "junk", "", "-3", "99999999999999999999"):
+        response = client.post("/tenants/switch", data={"csrf_token": token, "tenant_id": value})
+        assert response.status_code == 302 and response.headers["Location"].endswith("/tenants"), value
+        assert "Choose a tenant to switch to." in page_text(client.get("/tenants"))
+    assert db.session.scalars(select(PendingTenantLogin)).first() is None
+
+
+def test_tenant_ids_no_tenant_can_have_are_404(client, hubworld, agent):
+    for tenant_id in ("0", "2147483648", "99999999999999999999"):
+        assert client.get(f"/tenants/{tenant_id}/enter").status_code == 404
+        assert client.get(f"/tenants/{tenant_id}/clients").status_code == 404
 
 
 def test_enter_post_without_csrf_is_refused(client, hubworld, agent):

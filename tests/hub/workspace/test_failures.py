@@ -165,7 +165,7 @@ def test_hanging_tenant_does_not_hold_up_another(app, client, hubworld, agent):
     time.sleep(0.2)
     fetch("cw", hubworld.cw.id)
     assert hung.is_alive()  # the hung tenant's request is still waiting ...
-    assert results["cw"][0] == 200 and results["cw"][1] < 1.0  # ... while the other tenant answered
+    assert results["cw"][0] == 200 and results["cw"][1] < 2.0  # ... while the other tenant answered
     hung.join(timeout=10)
     status, elapsed = results["gt"]
     assert status == 504 and elapsed < 3.0

@@ -34,9 +34,13 @@ from .helpers import (
 
 @pytest.fixture
 def fast(connector_factory):
-    """A Good Therapy connector with small timeouts and an open session (faults switched on later)."""
-    connector = connector_factory(GOOD_THERAPY, timeouts=FAST)
-    return connector, open_session(connector, GT_FULL, ALICE)
+    """A Good Therapy connector with small timeouts and an open session (faults switched on later).
+
+    The session is opened with the default timeouts: the login is set-up, not what is tested, and on a
+    loaded CI machine the sandbox's password hashing can take longer than the small read timeout.
+    """
+    session = open_session(connector_factory(GOOD_THERAPY), GT_FULL, ALICE)
+    return connector_factory(GOOD_THERAPY, timeouts=FAST), session
 
 
 def _timed(call, *args) -> tuple[BaseException, float]:
@@ -103,12 +107,13 @@ def test_recovers_when_the_fault_clears(fast, sandbox):
 
 def test_other_tenants_are_unaffected(fast, connector_factory, sandbox):
     connector, session = fast
-    calm_waters = connector_factory(CALM_WATERS, timeouts=FAST)
+    calm_waters = connector_factory(CALM_WATERS)
     cw_session = open_session(calm_waters, CW_FULL, ALICE)
     sandbox.set_faults(GOOD_THERAPY, hang=True)
     started = time.monotonic()
     assert calm_waters.list_clients(cw_session).total >= 1
-    assert time.monotonic() - started < FAST.read
+    # Good Therapy hangs for good: Calm Waters answering at all, within a bound, is the point
+    assert time.monotonic() - started < FAST.total + SLACK
     with pytest.raises(TenantTimeout):
         connector.list_clients(session)
 

@@ -1,0 +1,1 @@
+"""Smoke tests of the benchmarks (``bench/``): they run at ``--quick`` size and their checks hold."""

@@ -58,7 +58,13 @@ def test_failures_count_up_and_success_resets(app: Flask) -> None:
 
 
 def _fake_close(self: base.TenantConnector) -> None:
-    type(self).closed += 1
+    # counted per instance: connectors cached by other tests' apps are closed whenever the garbage
+    # collector finalises those apps, which may be in the middle of this test
+    self.times_closed = getattr(self, "times_closed", 0) + 1  # type: ignore[attr-defined]
+
+
+def times_closed(connector: base.TenantConnector) -> int:
+    return getattr(connector, "times_closed", 0)
 
 
 #: a connector whose contract calls do nothing: only the lookup is under test here
@@ -69,7 +75,6 @@ FakeConnector = type(
         **{name: (lambda self, *args, **kwargs: None) for name in base.TenantConnector.__abstractmethods__},
         "slug": "fake-test",
         "title": "Fake",
-        "closed": 0,
         "close": _fake_close,
     },
 )
@@ -78,7 +83,6 @@ FakeConnector = type(
 @pytest.fixture
 def fake_connector():
     registry.register(FakeConnector)
-    FakeConnector.closed = 0
     yield FakeConnector
     registry.unregister(FakeConnector.slug)
 
@@ -93,9 +97,11 @@ def test_connector_for_is_cached_per_address_with_configured_timeouts(app: Flask
     assert isinstance(conn, FakeConnector)
     assert conn.timeouts == base.Timeouts(connect=1.5, read=4.0, total=9.0)
     assert connectors.connector_for(same_place) is conn
-    assert connectors.connector_for(elsewhere) is not conn
+    other = connectors.connector_for(elsewhere)
+    assert other is not conn
+    assert (times_closed(conn), times_closed(other)) == (0, 0)
     connectors.close_connectors(app)
-    assert FakeConnector.closed == 2
+    assert (times_closed(conn), times_closed(other)) == (1, 1)
     assert connectors.connector_for(first) is not conn
 
 
@@ -103,19 +109,19 @@ def test_a_closed_connector_leaves_the_cache(app: Flask, fake_connector) -> None
     tenant = factories.make_tenant(factories.make_hub(), connector="fake-test")
     conn = connectors.connector_for(tenant)
     conn.close()
-    assert FakeConnector.closed == 1
-    assert connectors.connector_for(tenant) is not conn
+    assert times_closed(conn) == 1
+    fresh = connectors.connector_for(tenant)
+    assert fresh is not conn and times_closed(fresh) == 0
 
 
 def test_connectors_close_when_the_app_goes_away(tmp_path, fake_connector) -> None:
-    gc.collect()  # apps of earlier tests close their connectors now, not during this test
-    FakeConnector.closed = 0
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'gone.db'}"})
     with app.app_context():
-        connectors.connector_for(Tenant(connector="fake-test", base_url="https://gone.example"))
+        conn = connectors.connector_for(Tenant(connector="fake-test", base_url="https://gone.example"))
+    assert times_closed(conn) == 0
     del app
     gc.collect()
-    assert FakeConnector.closed == 1
+    assert times_closed(conn) == 1
 
 
 def test_unknown_connector_slug(app: Flask) -> None:

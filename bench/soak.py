@@ -16,6 +16,7 @@ through the connector).  Exit status 0 when every check holds.
 from __future__ import annotations
 
 import argparse
+import html
 import random
 import re
 import sys
@@ -45,6 +46,7 @@ from hub.sync.worker import run_forever, sync_pass
 from hub.tenants import service as tenants_service
 from hub.tenants.connectors import close_connectors
 from hub.tenants.models import PermissionLevel
+from hub.workspace.errors import GATEWAY_MESSAGES
 from tenant_connectors.base import ClientInfo, SecondaryChallenge, Timeouts
 from tenant_connectors.http import HttpTenantConnector
 from tenant_connectors.sandbox.seed_bulk import FULL_PASSWORD, seed_tenants
@@ -64,9 +66,6 @@ HUB_CONFIG = {
 VERIFY_PLATFORM = "soak verification read"
 #: the hub answers a tenant's own failure with these on pages that call the tenant (by design)
 GATEWAY = {502, 503, 504}
-#: what the agent reads on those pages (hub/workspace/errors.py::describe), one per typed tenant error
-GATEWAY_REASONS = ("did not answer in time", "is unavailable right now", "answered something the hub cannot read",
-                   "refused the request")
 MODES = ("healthy", "slow", "erroring", "malformed")
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
@@ -94,7 +93,7 @@ class Tally:
             gateway_ok = response.status_code in GATEWAY and kind.startswith("tenant:")
             if response.status_code >= 500 and not gateway_ok:
                 self.problems.append(f"{response.status_code} on {response.request.method} {response.url.path}")
-            if gateway_ok and not any(reason in body for reason in GATEWAY_REASONS):
+            if gateway_ok and not any(reason in html.unescape(body) for reason in GATEWAY_MESSAGES):
                 # a tenant's failure must reach the agent as the typed reason, not a bare error page
                 self.problems.append(f"{response.status_code} without the tenant's reason on {response.url.path}")
             if "Traceback" in body:

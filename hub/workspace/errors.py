@@ -29,6 +29,14 @@ logger = logging.getLogger(__name__)
 
 BILLING_REFUSED = "The stored Billing credential was refused by the tenant; ask your hub admin to check it."
 SESSION_EXPIRED = "Your session in this tenant has ended or expired; enter the tenant again."
+#: what the agent reads when the tenant itself failed (a 504, 503 or 502 page): one per typed error
+TENANT_TIMED_OUT = "The tenant did not answer in time. Try again in a moment; other tenants are not affected."
+TENANT_UNAVAILABLE = ("The tenant is unavailable right now (it could not be reached or reported an error). "
+                      "Try again later; other tenants are not affected.")
+TENANT_UNREADABLE = ("The tenant answered something the hub cannot read. The problem was recorded on the "
+                     "tenant's health; try again later.")
+TENANT_REFUSED = "The tenant refused the request."
+GATEWAY_MESSAGES = (TENANT_TIMED_OUT, TENANT_UNAVAILABLE, TENANT_UNREADABLE, TENANT_REFUSED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +71,12 @@ def describe(error: TenantError) -> TenantProblem:
     if isinstance(error, ValidationFailed):
         return TenantProblem(f"The tenant refused the change: {_field_text(error)}", 422)
     if isinstance(error, TenantTimeout):
-        return TenantProblem("The tenant did not answer in time. Try again in a moment; other tenants "
-                             "are not affected.", 504)
+        return TenantProblem(TENANT_TIMED_OUT, 504)
     if isinstance(error, TenantUnavailable):
-        return TenantProblem("The tenant is unavailable right now (it could not be reached or reported "
-                             "an error). Try again later; other tenants are not affected.", 503)
+        return TenantProblem(TENANT_UNAVAILABLE, 503)
     if isinstance(error, TenantProtocolError):
-        return TenantProblem("The tenant answered something the hub cannot read. The problem was recorded "
-                             "on the tenant's health; try again later.", 502)
-    return TenantProblem("The tenant refused the request.", 502)
+        return TenantProblem(TENANT_UNREADABLE, 502)
+    return TenantProblem(TENANT_REFUSED, 502)
 
 
 def _field_text(error: ValidationFailed) -> str:

@@ -162,7 +162,8 @@ def pull_tenant(
         finally:
             _logout(connector, session)
         if not stopped and seat_check is not None and not (stop is not None and stop.is_set()):
-            _renew_lease(run)  # the check's own calls get a whole lease, like a page
+            _extend_lease(run)  # the check's own calls get a whole lease, like a page
+            db.session.commit()
             run.seat_check = seat_check(tenant)  # never raises: it records its own failures
     except TenantError as exc:
         db.session.rollback()
@@ -201,13 +202,10 @@ def _commit_page(run: _Run, items: Sequence[AuditEvent], next_cursor: str | None
             "pages_done": SyncState.pages_done + 1,
             "events_this_run": SyncState.events_this_run + inserted,
             "events_pulled_total": SyncState.events_pulled_total + inserted,
-            "lease_expires_at": utcnow() + timedelta(seconds=claims.lease_seconds()),
         }
         if next_cursor is not None:
             values["cursor"] = next_cursor
-        moved = db.session.execute(update(SyncState).where(claims.owned(run.tenant_id, run.worker_id)).values(values))
-        if moved.rowcount != 1:
-            raise LeaseLost(run.tenant_id)
+        _extend_lease(run, values)
         _after_insert_hook(run.tenant_id, run.pages + 1)
         db.session.commit()
     except BaseException:
@@ -216,24 +214,19 @@ def _commit_page(run: _Run, items: Sequence[AuditEvent], next_cursor: str | None
     return inserted
 
 
-def _renew_lease(run: _Run) -> None:
-    result = db.session.execute(update(SyncState).where(claims.owned(run.tenant_id, run.worker_id)).values(
-        lease_expires_at=utcnow() + timedelta(seconds=claims.lease_seconds())))
-    if result.rowcount != 1:
+def _extend_lease(run: _Run, values: dict[str, object] | None = None) -> None:
+    """Write ``values`` and a renewed lease to the tenant's sync state, only while this worker still
+    holds the lease (:class:`LeaseLost` otherwise); the caller commits."""
+    renewed = {**(values or {}), "lease_expires_at": utcnow() + timedelta(seconds=claims.lease_seconds())}
+    moved = db.session.execute(update(SyncState).where(claims.owned(run.tenant_id, run.worker_id)).values(renewed))
+    if moved.rowcount != 1:
         raise LeaseLost(run.tenant_id)
-    db.session.commit()
 
 
 def _start(run: _Run) -> None:
     now = utcnow()
-    result = db.session.execute(
-        update(SyncState).where(claims.owned(run.tenant_id, run.worker_id)).values(
-            status=SyncStatus.RUNNING, started_at=now, finished_at=None, last_attempt_at=now, pages_done=0,
-            events_this_run=0, lease_expires_at=now + timedelta(seconds=claims.lease_seconds()),
-        )
-    )
-    if result.rowcount != 1:
-        raise LeaseLost(run.tenant_id)
+    _extend_lease(run, {"status": SyncStatus.RUNNING, "started_at": now, "finished_at": None,
+                        "last_attempt_at": now, "pages_done": 0, "events_this_run": 0})
     db.session.commit()
 
 

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flask import abort, current_app, flash, request
@@ -22,7 +22,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
-from sqlalchemy import BigInteger, false, inspect
+from sqlalchemy import false, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 from werkzeug.exceptions import HTTPException
@@ -32,7 +32,7 @@ from admin_views.exporting import AuditedExportMixin
 from admin_views.forms import AdminForm
 from hub.accounts.models import Hub, User
 from hub.audit import service as audit
-from hub.dbtypes import MAX_BIG_ID, MAX_ID
+from hub.dbtypes import MAX_ID
 from hub.extensions import db
 from hub.tenants.scope import NotAllowed, ScopeError
 from hub.tenants.scope import ValidationError as ServiceValidationError
@@ -136,8 +136,7 @@ class SecureModelView(AuditedExportMixin, ModelView):
             pk = int(str(value))
         except ValueError:
             abort(404)
-        big = isinstance(self.model.__table__.c.id.type, BigInteger)
-        if not 0 < pk <= (MAX_BIG_ID if big else MAX_ID):
+        if not 0 < pk <= MAX_ID:  # every model with an admin screen has an INTEGER key
             abort(404)
         return pk
 
@@ -271,14 +270,20 @@ class SecureModelView(AuditedExportMixin, ModelView):
         if isinstance(exc, NotAllowed):
             abort(403)
         if isinstance(exc, ServiceValidationError):
-            for name, message in exc.errors.items():
-                field = None if form is None else getattr(form, name, None)
-                if field is not None and hasattr(field, "errors"):
-                    field.errors = [*field.errors, message]
-                else:
-                    flash(message, "error")
+            self.show_problems(form, exc.errors)
             return
         self.handle_view_exception(exc)
+
+    def show_problems(self, form: Form | None, problems: Mapping[str, str | Sequence[str]]) -> None:
+        """A service's problems (field name -> message or messages) next to their fields; flashed when
+        the form has no such field."""
+        for name, found in problems.items():
+            messages = [found] if isinstance(found, str) else list(found)
+            field = None if form is None else getattr(form, name, None)
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [*field.errors, *messages]
+            else:
+                flash(" ".join(messages), "error")
 
     def handle_view_exception(self, exc: Exception) -> bool:
         """Flash a message that cannot carry data: our own validation text or a generic one."""

@@ -16,7 +16,7 @@ from typing import Any
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.form import SecureForm
 from flask_wtf.csrf import generate_csrf, validate_csrf
-from wtforms import Field, Form, ValidationError
+from wtforms import Field, Form, ValidationError, validators
 from wtforms.csrf.core import CSRF
 from wtforms.fields.choices import Choice
 
@@ -54,6 +54,19 @@ def normalise_email(value: Any) -> Any:
 def strip_text(value: Any) -> Any:
     """Strip surrounding white space from text input."""
     return value.strip() if isinstance(value, str) else value
+
+
+def account_form_args() -> dict[str, dict[str, Any]]:
+    """``form_args`` of an account's e-mail and name fields (staff, hub admins).
+
+    Fresh dicts for each view: Flask-Admin appends to a field's ``filters`` list in place.
+    """
+    return {
+        "email": {"filters": [normalise_email],
+                  "validators": [validators.InputRequired(), validators.Regexp(r"^[^@\s]+@[^@\s]+$")]},
+        "display_name": {"label": "Name", "filters": [strip_text],
+                         "validators": [validators.InputRequired(), validators.Length(max=200)]},
+    }
 
 
 def _as_choice(option: Any) -> Choice:

@@ -18,7 +18,7 @@ from wtforms import Form, validators
 
 from admin_views import notices
 from admin_views.base import SecureModelView, signed_in_user
-from admin_views.forms import ScopedSelectField, normalise_email, strip_text
+from admin_views.forms import ScopedSelectField, account_form_args
 from admin_views.two_factor import ResetTwoFactorMixin
 from hub import provisioning
 from hub.accounts.models import Hub, Role, User
@@ -62,10 +62,7 @@ class HubAdminView(ResetTwoFactorMixin, SecureModelView):
     form_overrides = {"hub": ScopedSelectField}
     form_args = {
         "hub": {"query_factory": _all_hubs, "get_label": _hub_label, "validators": [validators.InputRequired()]},
-        "email": {"filters": [normalise_email],
-                  "validators": [validators.InputRequired(), validators.Regexp(r"^[^@\s]+@[^@\s]+$")]},
-        "display_name": {"label": "Name", "filters": [strip_text],
-                         "validators": [validators.InputRequired(), validators.Length(max=200)]},
+        **account_form_args(),
     }
 
     def scope(self, query: Any) -> Any:
@@ -90,26 +87,18 @@ class HubAdminView(ResetTwoFactorMixin, SecureModelView):
             hub=form.hub.data, role=Role.HUB_ADMIN, email=form.email.data, name=form.display_name.data,
             actor=signed_in_user(),
         )
-        user._initial_password = initial  # type: ignore[attr-defined]  # for the one notice below
+        notices.hold_initial_password(user, initial)
         return user
 
     def after_model_change(self, form: Form, model: User, is_created: bool) -> None:
         """Show the initial password once, after the commit succeeded."""
-        initial = getattr(model, "_initial_password", None)
-        if is_created and initial:
-            del model._initial_password  # type: ignore[attr-defined]
-            notices.keep_initial_password(model.email, initial)
+        notices.announce_initial_password(model, is_created)
 
     def refused(self, exc: Exception, form: Form | None) -> None:
         """Show provisioning's field problems (e.g. an email already in use) next to their fields."""
         if isinstance(exc, provisioning.ProvisioningError) and form is not None:
             if not exc.problems:
                 flash(str(exc), "error")
-            for name, messages in exc.problems.items():
-                field = getattr(form, name, None)
-                if field is None or not hasattr(field, "errors"):
-                    flash(" ".join(messages), "error")
-                else:
-                    field.errors = [*field.errors, *messages]
+            self.show_problems(form, exc.problems)
             return
         super().refused(exc, form)

@@ -8,7 +8,7 @@ readable in the admin's cookie until the next page renders.  Here it travels sea
 from __future__ import annotations
 
 import json
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask import session
 from flask_login import current_user
@@ -38,6 +38,19 @@ def keep(notice: Notice) -> None:
 def keep_initial_password(email: str, password: str) -> None:
     """Hold a new account's one-time initial password for the next page (the only place it is shown)."""
     keep(Notice(f"Initial password for {email}:", password, "— shown only now; it must be changed at first login."))
+
+
+def hold_initial_password(user: Any, password: str) -> None:
+    """Leave a just-created account's initial password on the model until its create has committed."""
+    user._initial_password = password
+
+
+def announce_initial_password(user: Any, is_created: bool) -> None:
+    """After a create committed: the one-time notice of the password :func:`hold_initial_password` left."""
+    initial = getattr(user, "_initial_password", None)
+    if is_created and initial:
+        del user._initial_password
+        keep_initial_password(user.email, initial)
 
 
 def pop() -> Notice | None:

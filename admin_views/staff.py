@@ -19,17 +19,15 @@ from wtforms import Form, SelectChoice, SelectField, ValidationError, validators
 
 from admin_views import notices
 from admin_views.base import SecureModelView, changed_attributes, signed_in_user, the_current_hub
-from admin_views.forms import ForeignKeySelectField, normalise_email, strip_text
+from admin_views.forms import ForeignKeySelectField, account_form_args, strip_text
 from admin_views.two_factor import ResetTwoFactorMixin
 from hub.accounts import service as accounts
-from hub.accounts.models import Hub, Role, User
+from hub.accounts.models import HUB_STAFF_ROLES, Hub, Role, User
 from hub.auth.sessions import revoke_user_sessions
 from hub.extensions import db
 from hub.tenants.models import Tenant
 
-#: what a hub admin may make of an account (never support)
-STAFF_ROLES = (Role.AGENT, Role.HUB_ADMIN, Role.TENANT_ADMIN)
-ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in STAFF_ROLES]
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in HUB_STAFF_ROLES]
 #: columns shown, exported and editable: none holds a hash, secret or counter an attacker could use
 SAFE_COLUMNS = ("email", "display_name", "role", "restricted_user_id", "tenant_id", "active", "last_login_at")
 
@@ -76,10 +74,7 @@ class StaffView(ResetTwoFactorMixin, SecureModelView):
         ),
     }
     form_args = {
-        "email": {"filters": [normalise_email],
-                  "validators": [validators.InputRequired(), validators.Regexp(r"^[^@\s]+@[^@\s]+$")]},
-        "display_name": {"label": "Name", "filters": [strip_text],
-                         "validators": [validators.InputRequired(), validators.Length(max=200)]},
+        **account_form_args(),
         "role": {"choices": ROLE_CHOICES, "validators": [validators.InputRequired()]},
         "restricted_user_id": {"label": "Restricted user ID (agents)", "filters": [strip_text],
                                "validators": [validators.Optional(), validators.Length(max=100)]},
@@ -87,7 +82,7 @@ class StaffView(ResetTwoFactorMixin, SecureModelView):
 
     def hub_criterion(self, hub: Hub) -> ColumnElement[bool]:
         """Accounts of this hub, support accounts never."""
-        return (User.hub_id == hub.id) & User.role.in_([r.value for r in STAFF_ROLES])
+        return (User.hub_id == hub.id) & User.role.in_([r.value for r in HUB_STAFF_ROLES])
 
     def on_form_prefill(self, form: Form, id: Any) -> None:
         """Show the tenant admin's tenant (User has the id column only)."""
@@ -98,7 +93,7 @@ class StaffView(ResetTwoFactorMixin, SecureModelView):
         """Hub from the signed-in admin; role-dependent fields consistent; no self-lock-out."""
         model.hub_id = hub.id
         role = Role(model.role)
-        if role not in STAFF_ROLES:
+        if role not in HUB_STAFF_ROLES:
             raise ValidationError("Choose agent, hub admin or tenant admin.")
         if role is Role.TENANT_ADMIN:
             if model.tenant_id is None:
@@ -116,7 +111,7 @@ class StaffView(ResetTwoFactorMixin, SecureModelView):
     def apply_create(self, form: Form) -> User:
         """Create through the accounts service with a one-time initial password."""
         hub = the_current_hub()
-        if form.role.data not in {r.value for r in STAFF_ROLES}:
+        if form.role.data not in {r.value for r in HUB_STAFF_ROLES}:
             raise ValidationError("Choose agent, hub admin or tenant admin.")
         tenant = form.tenant.data
         if form.role.data == Role.AGENT.value and not form.restricted_user_id.data:
@@ -130,7 +125,7 @@ class StaffView(ResetTwoFactorMixin, SecureModelView):
         )
         if not form.active.data:
             accounts.disable_user(user, actor=signed_in_user())
-        user._initial_password = initial  # type: ignore[attr-defined]  # for the one flash below
+        notices.hold_initial_password(user, initial)
         return user
 
     def apply_update(self, form: Form, model: User) -> None:
@@ -153,10 +148,7 @@ class StaffView(ResetTwoFactorMixin, SecureModelView):
 
     def after_model_change(self, form: Form, model: User, is_created: bool) -> None:
         """Show a new account's initial password once, after the commit succeeded."""
-        initial = getattr(model, "_initial_password", None)
-        if is_created and initial:
-            del model._initial_password  # type: ignore[attr-defined]
-            notices.keep_initial_password(model.email, initial)
+        notices.announce_initial_password(model, is_created)
 
     @action("unlock", "Unlock", "End the lockout of the selected accounts?")
     def action_unlock(self, ids: list[str]) -> None:
@@ -174,11 +166,6 @@ class StaffView(ResetTwoFactorMixin, SecureModelView):
     def refused(self, exc: Exception, form: Form | None) -> None:
         """Show the accounts service's problems next to their fields."""
         if isinstance(exc, accounts.AccountError) and form is not None:
-            for name, messages in exc.problems.items():
-                field = getattr(form, name, None)
-                if field is None:
-                    flash(" ".join(messages), "error")
-                else:
-                    field.errors = [*field.errors, *messages]
+            self.show_problems(form, exc.problems)
             return
         super().refused(exc, form)

@@ -28,6 +28,11 @@ class Role(enum.StrEnum):
                 "tenant_admin": "Tenant admin"}[self.value]
 
 
+#: a hub's own accounts (every role but support): what a hub admin creates and manages, and whose
+#: two-factor the hub admin may reset
+HUB_STAFF_ROLES = (Role.AGENT, Role.HUB_ADMIN, Role.TENANT_ADMIN)
+
+
 class Hub(db.Model):
     """A billing company's top-level admin site; hubs in one deployment are strictly isolated."""
 

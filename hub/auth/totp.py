@@ -18,7 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from hub import clock, vault
-from hub.accounts.models import Role, User
+from hub.accounts.models import HUB_STAFF_ROLES, Role, User
 from hub.audit.models import AuditEvent
 from hub.audit.service import record as audit_record
 from hub.auth.sessions import revoke_user_sessions
@@ -28,8 +28,6 @@ STEP_SECONDS = 30
 #: accept the previous and the next step too (clock drift between phone and server)
 VALID_WINDOW = 1
 ISSUER = "Billing Hub"
-#: the roles whose two-factor a hub admin may reset (their own hub's staff); support resets hub admins
-_HUB_STAFF = (Role.AGENT, Role.HUB_ADMIN, Role.TENANT_ADMIN)
 _ENROLMENT_EVENTS = ("auth.totp_reset", "auth.totp_enabled")
 #: the (signed) session notes here, at sign-in, that an administrator's reset awaits a new enrolment
 REENROL_SESSION_KEY = "totp_reenrol"
@@ -137,7 +135,7 @@ def reset_refusal(actor: User, user: User) -> str | None:
     role = Role(actor.role)
     allowed = (
         (role is Role.HUB_ADMIN and actor.hub_id is not None and user.hub_id == actor.hub_id
-         and Role(user.role) in _HUB_STAFF)
+         and Role(user.role) in HUB_STAFF_ROLES)
         or (role is Role.SUPPORT and Role(user.role) is Role.HUB_ADMIN)
     )
     if not allowed:

@@ -35,11 +35,11 @@ class AgentOverview:
 
 def agent_overview(user: User) -> AgentOverview:
     """Counted and limited in the database, so the page costs the same for 5 tenants or 5,000."""
-    mine = (Tenant.hub_id == user.hub_id, Tenant.active.is_(True), granted_clause(user))
+    mine = granted_clause(user)  # the agent's hub, active tenants, granted
     by_status = {str(status): int(n) for status, n in db.session.execute(
-        select(Tenant.health_status, func.count()).where(*mine).group_by(Tenant.health_status))}
+        select(Tenant.health_status, func.count()).where(mine).group_by(Tenant.health_status))}
     attention = [(tenant, level or "") for tenant, level in db.session.execute(
-        select(Tenant, level_name_column(user)).where(*mine, Tenant.health_status.in_(PROBLEMS))
+        select(Tenant, level_name_column(user)).where(mine, Tenant.health_status.in_(PROBLEMS))
         .order_by(Tenant.name, Tenant.id).limit(ATTENTION_LIMIT))]
     needing = sum(n for status, n in by_status.items() if status in PROBLEMS)
     return AgentOverview(sum(by_status.values()), by_status, attention, max(0, needing - len(attention)))

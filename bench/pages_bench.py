@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import subprocess
 import sys
 import tempfile
@@ -59,12 +58,12 @@ from bench.world import (
     generate_events,
     make_hub,
 )
+from hub.demo.check import csrf_token
 from hub.extensions import db
 
 FULL = {"tenants": 1000, "events": 200_000, "clients": 16, "requests": 2000}
 QUICK = {"tenants": 100, "events": 5000, "clients": 4, "requests": 200}
 REPO = Path(__file__).resolve().parent.parent
-_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 #: a marker each page must contain (a 200 that is not the page would not count)
 MARKERS = {"dashboard": "Activity", "tenants": "Tenant "}
 
@@ -129,10 +128,9 @@ def _parser() -> argparse.ArgumentParser:
 def log_in(client: httpx.Client, email: str) -> None:
     """Log an agent in through the login form (CSRF token from the page)."""
     page = client.get("/login")
-    match = _TOKEN.search(page.text)
-    if page.status_code != 200 or match is None:
-        raise CheckFailed(f"GET /login answered {page.status_code} without a CSRF token")
-    reply = client.post("/login", data={"csrf_token": match.group(1) or match.group(2), "email": email,
+    if page.status_code != 200:
+        raise CheckFailed(f"GET /login answered {page.status_code}")
+    reply = client.post("/login", data={"csrf_token": csrf_token(page.text), "email": email,
                                         "password": AGENT_PASSWORD})
     if reply.status_code not in (302, 303) or "/login" in reply.headers.get("location", ""):
         raise CheckFailed(f"login of {email} failed ({reply.status_code})")

@@ -38,6 +38,7 @@ from bench.common import scratch_database
 from hub import create_app
 from hub.accounts.models import Role
 from hub.accounts.service import create_user
+from hub.demo.check import CheckFailed, csrf_token
 from hub.extensions import db
 from hub.sync.accounts import set_sync_account
 from hub.sync.models import SyncState, TenantAuditEvent
@@ -67,7 +68,6 @@ VERIFY_PLATFORM = "soak verification read"
 #: the hub answers a tenant's own failure with these on pages that call the tenant (by design)
 GATEWAY = {502, 503, 504}
 MODES = ("healthy", "slow", "erroring", "malformed")
-_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
 class _Quiet(WSGIRequestHandler):
@@ -104,14 +104,6 @@ class Tally:
             self.problems.append(message)
 
 
-def token(html: str) -> str:
-    """The first CSRF token of a page."""
-    match = _TOKEN.search(html)
-    if match is None:
-        raise LookupError("no csrf_token on the page")
-    return match.group(1) or match.group(2)
-
-
 class Agent(threading.Thread):
     """One simulated agent with its own hub session, working until ``deadline``."""
 
@@ -128,7 +120,7 @@ class Agent(threading.Thread):
         return response
 
     def post(self, kind: str, url: str, page: str, data: dict[str, str]) -> httpx.Response:
-        response = self.http.post(url, data={"csrf_token": token(page), **data})
+        response = self.http.post(url, data={"csrf_token": csrf_token(page), **data})
         self.tally.see(kind, response)
         return response
 
@@ -143,7 +135,7 @@ class Agent(threading.Thread):
                 self.journey()
                 with self.tally.lock:
                     self.tally.journeys += 1
-        except (httpx.HTTPError, LookupError) as exc:
+        except (httpx.HTTPError, LookupError, CheckFailed) as exc:  # CheckFailed: a page without its form
             self.tally.fail(f"{self.email}: {type(exc).__name__}: {exc}")
         finally:
             self.http.close()

@@ -16,15 +16,14 @@ from hub.extensions import db
 from tests import factories
 from tests.admin_views.conftest import body
 from tests.forms import csrf_token_from, login, submit
+from tests.hub.auth.support import audit_actions
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 OWN_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
 
 
 def _resets() -> list[AuditEvent]:
-    db.session.expire_all()
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.totp_reset")
-                                   .order_by(AuditEvent.id)))
+    return audit_actions("auth.totp_reset")
 
 
 def _two_factor(user_id: int) -> tuple[bool, str | None]:

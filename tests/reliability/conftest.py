@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hub.accounts.models import Role, User
+from hub.extensions import db
+from hub.sync.worker import sync_pass
+from hub.tenants.connectors import close_connectors
+from hub.tenants.models import Tenant
+from tenant_connectors.sandbox.testing import SandboxServer
+from tests import factories
+from tests.forms import login
 from tests.hub import conftest as hub_fixtures
+from tests.hub.activity.support import sandbox_tenant
 from tests.hub.sync import conftest as sync_fixtures
+from tests.hub.workspace.conftest import enter
 
 # the hub fixtures (both backends, fresh database per test)
 database_url = hub_fixtures.database_url
@@ -17,29 +35,6 @@ seeded_sandbox = sync_fixtures.seeded_sandbox
 
 
 # -- a populated hub for fuzzing and the stored-XSS check ------------------------------------------
-import re  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from typing import Any  # noqa: E402
-
-import pytest  # noqa: E402
-from flask import Flask  # noqa: E402
-from flask.testing import FlaskClient  # noqa: E402
-
-from hub.accounts.models import Role, User  # noqa: E402
-from hub.extensions import db  # noqa: E402
-from hub.sync.accounts import set_sync_account  # noqa: E402
-from hub.sync.worker import sync_pass  # noqa: E402
-from hub.tenants.connectors import close_connectors  # noqa: E402
-from hub.tenants.models import Tenant  # noqa: E402
-from tenant_connectors.sandbox.testing import SandboxServer  # noqa: E402
-from tests import factories  # noqa: E402
-from tests.forms import login, submit  # noqa: E402
-
-ALICE = ("acme.alice", "alice-Passw0rd!")
-GT_FULL_SECRET = "gt-full-Secret1!"
-
-
 @dataclass
 class FuzzWorld:
     """One hub with a sandbox tenant, every role's account, and ids to fill URLs with."""
@@ -59,33 +54,25 @@ class FuzzWorld:
 
     def enter_tenant(self, client: FlaskClient) -> None:
         """Take an agent's client into the sandbox tenant through the secondary prompt."""
-        page = client.get("/tenants")
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))
-        assert token is not None
-        first = client.post(f"/tenants/{self.tenant.id}/enter", data={"csrf_token": token.group(1)})
-        assert first.status_code == 302 and first.headers["Location"].endswith("/secondary"), first.status_code
-        done = submit(client, f"/tenants/{self.tenant.id}/secondary", {"username": ALICE[0], "password": ALICE[1]})
-        assert done.status_code == 302 and done.headers["Location"].endswith("/clients"), done.status_code
+        enter(client, self.tenant, self.sandbox.world.restricted_alice)
 
 
 def build_world(app: Flask, sandbox: SandboxServer, *, sync: bool = True) -> FuzzWorld:
     """Good Therapy registered in a new hub with one account per role, a group, and its events synced."""
     hub = factories.make_hub()
-    tenant = factories.make_tenant(hub, name="Good Therapy, Inc", base_url=sandbox.tenant_url("good-therapy"))
+    tenant = sandbox_tenant(sandbox, hub, name="Good Therapy, Inc")  # Full credential and sync account
     other = factories.make_tenant(hub, name="Spare Tenant", notes="spare")
-    credential = factories.make_credential(tenant, "Full", remote_user_id="gt-acme-full", secret=GT_FULL_SECRET)
     factories.make_credential(other, "Full", label="spare credential")
     users = {
         "support": factories.make_user(role=Role.SUPPORT),
         "hub_admin": factories.make_user(role=Role.HUB_ADMIN, hub=hub),
-        "agent": factories.make_user(role=Role.AGENT, hub=hub, restricted_user_id=ALICE[0]),
+        "agent": factories.make_user(role=Role.AGENT, hub=hub, restricted_user_id=sandbox.world.restricted_alice[0]),
         "tenant_admin": factories.make_user(role=Role.TENANT_ADMIN, hub=hub, tenant=tenant),
         "victim": factories.make_user(role=Role.AGENT, hub=hub),
     }
     factories.grant(tenant, "Full", user=users["agent"])
     group = factories.make_group(hub, name="Fuzz group", members=(users["victim"],))
     factories.grant(other, "Read only", group=group)
-    set_sync_account(tenant=tenant, credential=credential, restricted_user_id=ALICE[0], restricted_secret=ALICE[1])
     db.session.commit()
     if sync:
         summary = sync_pass(app, concurrency=1, worker_id="fuzz")

@@ -66,25 +66,24 @@ class SyncWorld:
             assert set(self.platforms(tail)) == {SYNC_CLIENT.platform}, f"events left behind: {self.describe(tail)}"
         return tail
 
-    def platforms(self, ids: list[str]) -> list[str | None]:
-        """The client platform of sandbox audit rows (the sync worker names itself)."""
+    def _audit_rows(self, ids: list[str]) -> list[AuditRow]:
+        """The sandbox audit rows ``ids`` (detached, their columns loaded)."""
         engine = create_engine(self.server.database_url)
         try:
             with Session(engine) as s:
-                return list(s.scalars(select(AuditRow.platform).where(AuditRow.id.in_([int(i) for i in ids]))))
+                rows = list(s.scalars(select(AuditRow).where(AuditRow.id.in_([int(i) for i in ids]))))
+                s.expunge_all()
+                return rows
         finally:
             engine.dispose()
 
+    def platforms(self, ids: list[str]) -> list[str | None]:
+        """The client platform of sandbox audit rows (the sync worker names itself)."""
+        return [r.platform for r in self._audit_rows(ids)]
 
     def describe(self, ids: list[str]) -> list[tuple[str, str | None, str | None]]:
         """(action, entity type, user) of sandbox audit rows, for failure messages."""
-        engine = create_engine(self.server.database_url)
-        try:
-            with Session(engine) as s:
-                rows = s.scalars(select(AuditRow).where(AuditRow.id.in_([int(i) for i in ids])))
-                return [(r.action, r.entity_type, r.user_id) for r in rows]
-        finally:
-            engine.dispose()
+        return [(r.action, r.entity_type, r.user_id) for r in self._audit_rows(ids)]
 
 
 def sandbox_event_ids(database_url: str, slug: str) -> list[str]:

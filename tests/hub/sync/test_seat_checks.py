@@ -28,7 +28,7 @@ from hub.tenants.models import HealthStatus, Tenant
 from tenant_connectors.sandbox.testing import SandboxServer
 from tests import factories
 from tests.hub.activity.support import sandbox_tenant
-from tests.hub.sync.conftest import SyncWorld
+from tests.hub.sync.conftest import SEAT_CHECK_ROWS, SyncWorld
 
 DAY = 24 * 3600
 
@@ -212,7 +212,7 @@ def test_the_seat_check_keeps_the_sync_exactly_once(sync_world: SyncWorld) -> No
     assert {(r.status, r.seat_check) for r in first.results} == {("ok", "ok")} and first.seat_checks == 6
     for slug in sync_world.slugs:
         # the check ran after the last page: its four calls wait, with the sync's last two, for the next run
-        assert len(sync_world.assert_exact(slug)) == 2 + 4
+        assert len(sync_world.assert_exact(slug)) == 2 + SEAT_CHECK_ROWS
     second = sync_pass(_app(), concurrency=3)
     assert {(r.status, r.seat_check) for r in second.results} == {("ok", None)} and second.seat_checks == 0
     for slug in sync_world.slugs:

@@ -8,13 +8,15 @@ import platform
 import signal
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import sqlalchemy as sa
 from flask import Flask
@@ -22,6 +24,9 @@ from flask import Flask
 from hub import create_app
 from hub.extensions import db
 from hub.testing import scratch_schema
+
+#: the repository root (servers run from here)
+REPO = Path(__file__).resolve().parent.parent
 
 #: a key ring for benchmark databases only (never a deployment's)
 BENCH_VAULT_KEYS = "bench:YmVuY2gtdmF1bHQta2V5LTMyLWJ5dGVzLWxvbmchISE="
@@ -141,6 +146,46 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class ServerProcess:
+    """A server subprocess on a free loopback port, in use once ``ready_path`` answers (a context manager).
+
+    Stopped on exit (terminate, then kill after ``stop_timeout`` seconds), and also when it never
+    becomes ready: a server that fails to start is not left running behind the benchmark.
+    """
+
+    def __init__(self, argv: Callable[[int], list[str]], *, ready_path: str, log_path: Path,
+                 env: Mapping[str, str] | None = None, stop_timeout: float = 15.0) -> None:
+        self.port = free_port()
+        self.root = f"http://127.0.0.1:{self.port}"
+        self._ready_url = f"{self.root}{ready_path}"
+        self._stop_timeout = stop_timeout
+        self._log = log_path.open("wb")
+        self._proc = subprocess.Popen(argv(self.port), cwd=REPO, env={**os.environ, **(env or {})},
+                                      stdout=self._log, stderr=subprocess.STDOUT)
+
+    def __enter__(self) -> Self:
+        try:
+            wait_http(self._ready_url, timeout=60)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """End the server and close its log."""
+        self._proc.terminate()
+        try:
+            self._proc.wait(timeout=self._stop_timeout)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._log.close()
 
 
 def wait_http(url: str, *, timeout: float = 30.0) -> None:

@@ -15,9 +15,7 @@ Correctness checks: every login succeeds and every page answers 200 with the pag
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,7 +24,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
 import httpx
 
@@ -34,11 +31,11 @@ from bench.common import (
     BENCH_SECRET_KEY,
     BENCH_VAULT_KEYS,
     CheckFailed,
+    ServerProcess,
     backend_name,
     bench_main,
     database_url_arg,
     emit,
-    free_port,
     hub_app,
     machine,
     median,
@@ -47,7 +44,6 @@ from bench.common import (
     scratch_database,
     sizes_from,
     table,
-    wait_http,
 )
 from bench.world import (
     AGENT_PASSWORD,
@@ -63,7 +59,6 @@ from hub.extensions import db
 
 FULL = {"tenants": 1000, "events": 200_000, "clients": 16, "requests": 2000}
 QUICK = {"tenants": 100, "events": 5000, "clients": 4, "requests": 200}
-REPO = Path(__file__).resolve().parent.parent
 #: a marker each page must contain (a 200 that is not the page would not count)
 MARKERS = {"dashboard": "Activity", "tenants": "Tenant "}
 
@@ -79,35 +74,16 @@ class Tally:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class Gunicorn:
+class Gunicorn(ServerProcess):
     """``gunicorn 'hub:create_app()'`` on a free loopback port with the benchmark's database (context manager)."""
 
     def __init__(self, database_url: str, *, workers: int, threads: int, log_path: Path) -> None:
-        self.port = free_port()
-        self.root = f"http://127.0.0.1:{self.port}"
-        self._log = log_path.open("wb")
-        env = {**os.environ, "DATABASE_URL": database_url, "HUB_SECRET_KEY": BENCH_SECRET_KEY,
-               "HUB_VAULT_KEYS": BENCH_VAULT_KEYS, "HUB_ARGON2_TIME_COST": "1", "HUB_ARGON2_MEMORY_COST": "8192",
-               "HUB_ARGON2_PARALLELISM": "1"}
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-b",
-             f"127.0.0.1:{self.port}", "--timeout", "120", "hub:create_app()"],
-            cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-
-    def __enter__(self) -> Gunicorn:
-        wait_http(f"{self.root}/login", timeout=60)
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self._proc.terminate()
-        try:
-            self._proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        self._log.close()
+        env = {"DATABASE_URL": database_url, "HUB_SECRET_KEY": BENCH_SECRET_KEY, "HUB_VAULT_KEYS": BENCH_VAULT_KEYS,
+               "HUB_ARGON2_TIME_COST": "1", "HUB_ARGON2_MEMORY_COST": "8192", "HUB_ARGON2_PARALLELISM": "1"}
+        super().__init__(
+            lambda port: [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-b",
+                          f"127.0.0.1:{port}", "--timeout", "120", "hub:create_app()"],
+            ready_path="/login", log_path=log_path, env=env, stop_timeout=30)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,23 +6,18 @@ process doing the syncing; waitress with enough threads keeps it from being the 
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
-from types import TracebackType
 
 import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bench.common import free_port, wait_http
+from bench.common import ServerProcess
 from tenant_connectors.sandbox.db import make_engine
 from tenant_connectors.sandbox.models import AuditRow, Company
 from tenant_connectors.sandbox.seed_bulk import seed_tenants
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def seed(database_url: str, *, tenants: int, events: int) -> float:
@@ -49,34 +44,20 @@ def audit_counts(database_url: str) -> dict[str, int]:
         engine.dispose()
 
 
-class SandboxProcess:
+class SandboxProcess(ServerProcess):
     """``python -m tenant_connectors.sandbox serve`` on a free loopback port (a context manager)."""
 
     def __init__(self, database_url: str, *, threads: int, log_path: Path) -> None:
-        self.port = free_port()
-        self.root = f"http://127.0.0.1:{self.port}"
-        self._log = log_path.open("wb")
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "tenant_connectors.sandbox", "serve", "--port", str(self.port),
-             "--database", database_url, "--threads", str(threads)],
-            cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        super().__init__(
+            lambda port: [sys.executable, "-m", "tenant_connectors.sandbox", "serve", "--port", str(port),
+                          "--database", database_url, "--threads", str(threads)],
+            ready_path="/_sandbox/companies", log_path=log_path, env={"PYTHONUNBUFFERED": "1"}, stop_timeout=15)
         self._http = httpx.Client(base_url=self.root, timeout=30.0)
 
-    def __enter__(self) -> SandboxProcess:
-        wait_http(f"{self.root}/_sandbox/companies", timeout=60)
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def stop(self) -> None:
+        """Close the fault-board client, then end the server."""
         self._http.close()
-        self._proc.terminate()
-        try:
-            self._proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        self._log.close()
+        super().stop()
 
     def set_latency(self, slug: str, latency_ms: int) -> None:
         """Add ``latency_ms`` to every call of tenant ``slug`` (the sandbox's fault board)."""

@@ -187,8 +187,7 @@ def _measure(scope: Scope, kinds: dict[str, ActivityFilter], repeat: int, depth:
         rows.append([kind, f"{median(first):.2f}", f"{percentile(first, 95):.2f}", f"{median(keyset):.2f}",
                      f"{percentile(keyset, 95):.2f}", f"{median(offset):.2f}", f"{percentile(offset, 95):.2f}",
                      ratio(median(offset), median(keyset))])
-        keyset_stmt = (service.filtered(scope, flt).where(service._after(position))
-                       .order_by(Event.occurred_at.desc(), Event.id.desc()).limit(flt.per_page + 1))
+        keyset_stmt = service.page_statement(scope, flt, position)  # the very query page_events sends
         (keyset_plan, keyset_ms), (offset_plan, offset_ms) = explain(keyset_stmt), explain(offset_stmt)
         server = ratio(offset_ms, keyset_ms) if keyset_ms and offset_ms else "n/a"
         plans.append([kind, keyset_plan, f"{keyset_ms:.2f}" if keyset_ms else "", offset_plan,

@@ -50,18 +50,24 @@ def _after(position: cursors.Position):  # type: ignore[no-untyped-def]
     return key < bound if position.direction == "older" else key > bound
 
 
+def page_statement(scope: Scope, flt: ActivityFilter, position: cursors.Position | None) -> Select[tuple[Event]]:
+    """The query of the page at ``position``: ``per_page + 1`` rows in reading order (the extra row
+    tells whether there is more)."""
+    stmt = filtered(scope, flt)
+    if position is not None:
+        stmt = stmt.where(_after(position))
+    if position is None or position.direction == "older":
+        stmt = stmt.order_by(Event.occurred_at.desc(), Event.id.desc())
+    else:  # walking back towards the newest: read upwards (page_events shows them newest first)
+        stmt = stmt.order_by(Event.occurred_at.asc(), Event.id.asc())
+    return stmt.limit(flt.per_page + 1)
+
+
 def page_events(scope: Scope, flt: ActivityFilter, position: cursors.Position | None) -> Page:
     """The page of events at ``position`` (None: the newest), ``flt.per_page`` rows."""
     size = flt.per_page
-    stmt = filtered(scope, flt)
     newer_first = position is None or position.direction == "older"
-    if position is not None:
-        stmt = stmt.where(_after(position))
-    if newer_first:
-        stmt = stmt.order_by(Event.occurred_at.desc(), Event.id.desc())
-    else:  # walking back towards the newest: read upwards, then show newest first
-        stmt = stmt.order_by(Event.occurred_at.asc(), Event.id.asc())
-    rows = list(db.session.scalars(stmt.limit(size + 1)))
+    rows = list(db.session.scalars(page_statement(scope, flt, position)))
     more = len(rows) > size
     rows = rows[:size]
     if not newer_first:

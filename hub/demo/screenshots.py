@@ -18,12 +18,10 @@ from typing import Any
 
 import click
 
+from hub.demo.browser import launch_chromium, sign_in
 from hub.demo.runtime import Demo, Options
 from hub.demo.state import DataDir, Login
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 800}
 #: the tenant the agent works in (healthy, first in the seeded world) and the second one it opens
 WORK_TENANT, SECOND_TENANT = "Good Harbor Counseling", "Maple Grove Therapy"
@@ -63,11 +61,8 @@ class Shooter:
         """Sign in (fresh cookies) and land on the home page."""
         email, password = (login.email, login.password) if isinstance(login, Login) else login
         self.page.context.clear_cookies()
-        self.go("/login")
-        self.page.fill("input[name=email]", email)
-        self.page.fill("input[name=password]", password)
-        self.page.get_by_role("button", name="Sign in").click()
-        self.page.wait_for_url(f"{self.base_url}/")
+        self.go("/login")  # fails loudly on an error answer before the form is filled
+        sign_in(self.page, self.base_url, email, password)
 
 
 def _login(logins: list[Login], role: str) -> Login:
@@ -213,7 +208,7 @@ def take_all(demo: Demo, out: Path) -> list[Path]:
     reviewer = add_reviewer(demo)
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_context(viewport=VIEWPORT).new_page()
             page.set_default_timeout(30_000)

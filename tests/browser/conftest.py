@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Page, Response, sync_playwright
 
 from hub import clock as hub_clock
 from hub import create_app
+from hub.demo.browser import launch_chromium, sign_in
 from hub.demo.servers import ServerThread
 from hub.extensions import db
 from hub.sync.accounts import set_sync_account
@@ -29,9 +30,6 @@ from tenant_connectors.sandbox.testing import SandboxServer
 from tests import factories
 from tests.hub.conftest import TEST_CONFIG
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
 PASSWORD = factories.DEFAULT_PASSWORD
 
 
@@ -136,7 +134,7 @@ def live_hub(tmp_path_factory: pytest.TempPathFactory, sandbox: SandboxServer) -
 def chromium() -> Iterator[Browser]:
     """One headless Chromium for the whole run."""
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
             yield browser
         finally:
@@ -165,11 +163,7 @@ def browser_page(chromium: Browser) -> Iterator[Page]:
 
 def log_in(page: Page, hub: LiveHub, email: str, password: str = PASSWORD) -> None:
     """Sign in through the login form and wait for the home page."""
-    page.goto(f"{hub.url}/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.click("form input[type=submit], form button[type=submit]")
-    page.wait_for_url(f"{hub.url}/")
+    sign_in(page, hub.url, email, password)
 
 
 def enter_tenant(page: Page, hub: LiveHub, name: str, restricted: tuple[str, str]) -> int:

@@ -9,7 +9,6 @@ no duplicate and an intact hub audit chain.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -27,8 +26,8 @@ from hub.extensions import db
 from hub.sync.models import SyncState, TenantAuditEvent
 from hub.sync.worker import sync_pass
 from tenant_connectors.sandbox.testing import SandboxServer
-from tests.hub.conftest import PG_URL, TEST_CONFIG, TEST_VAULT_KEYS
-from tests.hub.sync.conftest import SAFE_TIMEOUTS, SyncWorld, add_hub_tenants
+from tests.hub.conftest import PG_URL
+from tests.hub.sync.conftest import SAFE_TIMEOUTS, SyncWorld, add_hub_tenants, worker_env
 
 pytestmark = [
     pytest.mark.postgres,
@@ -55,20 +54,9 @@ class Workers:
     def start(self) -> str:
         self._started += 1
         name = f"w{self._started}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": self.database_url,
-            "HUB_SECRET_KEY": TEST_CONFIG["SECRET_KEY"],
-            "HUB_VAULT_KEYS": TEST_VAULT_KEYS,
-            "HUB_TENANT_CONNECT_TIMEOUT": str(SAFE_TIMEOUTS["TENANT_CONNECT_TIMEOUT"]),
-            "HUB_TENANT_READ_TIMEOUT": str(SAFE_TIMEOUTS["TENANT_READ_TIMEOUT"]),
-            "HUB_TENANT_TOTAL_TIMEOUT": str(SAFE_TIMEOUTS["TENANT_TOTAL_TIMEOUT"]),
-            # a dead worker's tenants come back quickly; tenants are due again at once
-            "HUB_SYNC_LEASE_SECONDS": str(LEASE_SECONDS),
-            "HUB_SYNC_MIN_INTERVAL_SECONDS": "0",
-            "HUB_SYNC_BACKOFF_BASE_SECONDS": "1",
-            "PYTHONUNBUFFERED": "1",
-        }
+        # a dead worker's tenants come back quickly; tenants are due again at once
+        env = worker_env(self.database_url, HUB_SYNC_LEASE_SECONDS=str(LEASE_SECONDS),
+                         HUB_SYNC_MIN_INTERVAL_SECONDS="0", HUB_SYNC_BACKOFF_BASE_SECONDS="1", PYTHONUNBUFFERED="1")
         with open(self.logs / f"{name}.out", "wb") as out, open(self.logs / f"{name}.err", "wb") as err:
             self.running[name] = subprocess.Popen(
                 [sys.executable, "-m", "flask", "--app", "hub", "hub", "sync", "--forever", "--interval", "0.2",

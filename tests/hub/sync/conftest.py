@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from tenant_connectors.sandbox.models import AuditRow, Company
 from tenant_connectors.sandbox.seed_bulk import FULL_PASSWORD, seed_tenants
 from tenant_connectors.sandbox.testing import SandboxServer
 from tests import factories
+from tests.hub.conftest import TEST_CONFIG, TEST_VAULT_KEYS
 
 RESTRICTED_USER, RESTRICTED_PASSWORD = "acme.alice", "alice-Passw0rd!"
 #: small bounds so that a slow or hanging tenant fails fast (the fault tests switch to them)
@@ -29,6 +31,19 @@ FAST_TIMEOUTS = {"TENANT_CONNECT_TIMEOUT": 1.0, "TENANT_READ_TIMEOUT": 1.0, "TEN
 #: bounds for the tests about healthy tenants: generous, so a loaded test machine cannot time a call out
 #: (a timed-out call the tenant did serve would add an audit row and upset exact counts)
 SAFE_TIMEOUTS = {"TENANT_CONNECT_TIMEOUT": 2.0, "TENANT_READ_TIMEOUT": 5.0, "TENANT_TOTAL_TIMEOUT": 10.0}
+
+
+def worker_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a ``flask hub sync`` worker process on ``database_url`` (test keys, safe
+    timeouts), plus ``extra`` ``HUB_*`` settings."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "HUB_SECRET_KEY": TEST_CONFIG["SECRET_KEY"],
+        "HUB_VAULT_KEYS": TEST_VAULT_KEYS,
+        **{f"HUB_{name}": str(value) for name, value in SAFE_TIMEOUTS.items()},
+        **extra,
+    }
 #: the tests re-sync at once (production waits SYNC_MIN_INTERVAL_SECONDS after a success), and count the
 #: tenant's rows exactly: no scheduled seat check adds its own logins (tests/hub/sync/test_seat_checks.py)
 SYNC_TEST_CONFIG = {**SAFE_TIMEOUTS, "SYNC_MIN_INTERVAL_SECONDS": 0, "SEAT_CHECK_INTERVAL_HOURS": 0}

@@ -3,7 +3,6 @@ each tenant once."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -18,24 +17,15 @@ from hub.extensions import db
 from hub.review.models import SeatCheckRun
 from hub.sync.models import SyncState, TenantAuditEvent
 from tenant_connectors.sandbox.testing import SandboxServer
-from tests.hub.conftest import PG_URL, TEST_CONFIG, TEST_VAULT_KEYS
-from tests.hub.sync.conftest import SAFE_TIMEOUTS, SyncWorld, add_hub_tenants
+from tests.hub.conftest import PG_URL
+from tests.hub.sync.conftest import SAFE_TIMEOUTS, SyncWorld, add_hub_tenants, worker_env
 
 REPO = Path(__file__).resolve().parents[3]
 TENANTS, EVENTS = 20, 200
 
 
 def _worker(database_url: str, worker_id: str) -> subprocess.Popen[str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "HUB_SECRET_KEY": TEST_CONFIG["SECRET_KEY"],
-        "HUB_VAULT_KEYS": TEST_VAULT_KEYS,
-        "HUB_TENANT_CONNECT_TIMEOUT": str(SAFE_TIMEOUTS["TENANT_CONNECT_TIMEOUT"]),
-        "HUB_TENANT_READ_TIMEOUT": str(SAFE_TIMEOUTS["TENANT_READ_TIMEOUT"]),
-        "HUB_TENANT_TOTAL_TIMEOUT": str(SAFE_TIMEOUTS["TENANT_TOTAL_TIMEOUT"]),
-        "HUB_SEAT_CHECK_INTERVAL_HOURS": "24",
-    }
+    env = worker_env(database_url, HUB_SEAT_CHECK_INTERVAL_HOURS="24")
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "hub", "hub", "sync", "--concurrency", "4", "--worker-id", worker_id],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

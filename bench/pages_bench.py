@@ -28,8 +28,7 @@ from pathlib import Path
 import httpx
 
 from bench.common import (
-    BENCH_SECRET_KEY,
-    BENCH_VAULT_KEYS,
+    BENCH_CONFIG,
     CheckFailed,
     ServerProcess,
     backend_name,
@@ -78,8 +77,8 @@ class Gunicorn(ServerProcess):
     """``gunicorn 'hub:create_app()'`` on a free loopback port with the benchmark's database (context manager)."""
 
     def __init__(self, database_url: str, *, workers: int, threads: int, log_path: Path) -> None:
-        env = {"DATABASE_URL": database_url, "HUB_SECRET_KEY": BENCH_SECRET_KEY, "HUB_VAULT_KEYS": BENCH_VAULT_KEYS,
-               "HUB_ARGON2_TIME_COST": "1", "HUB_ARGON2_MEMORY_COST": "8192", "HUB_ARGON2_PARALLELISM": "1"}
+        # the same settings as the in-process app that seeded the database (keys, cheap hashing)
+        env = {"DATABASE_URL": database_url, **{f"HUB_{name}": str(value) for name, value in BENCH_CONFIG.items()}}
         super().__init__(
             lambda port: [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-b",
                           f"127.0.0.1:{port}", "--timeout", "120", "hub:create_app()"],

@@ -34,7 +34,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import scratch_database
+from bench.common import BENCH_CONFIG, scratch_database
 from hub import create_app
 from hub.accounts.models import Role
 from hub.accounts.service import create_user
@@ -58,9 +58,7 @@ PASSWORD = "soak-agent-Passw0rd-1"
 READ_TIMEOUT = 1.0
 TIMEOUTS = {"TENANT_CONNECT_TIMEOUT": 1.0, "TENANT_READ_TIMEOUT": READ_TIMEOUT, "TENANT_TOTAL_TIMEOUT": 3.0}
 HUB_CONFIG = {
-    "SECRET_KEY": "soak-secret-key-0123456789abcdef0123456789",
-    "VAULT_KEYS": "k1:c29hay12YXVsdC1rZXktMzItYnl0ZXMtbG9uZy0wMTI=",
-    "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8192, "ARGON2_PARALLELISM": 1,
+    **BENCH_CONFIG,  # throw-away keys, cheap password hashing
     "SYNC_MIN_INTERVAL_SECONDS": 1, "SYNC_BACKOFF_BASE_SECONDS": 1, "SYNC_BACKOFF_CAP_SECONDS": 4,
     **TIMEOUTS,
 }
